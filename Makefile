@@ -1,0 +1,36 @@
+# pyanaplan: the two commands the README gives are `make demo` and `make test`.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench bench-smoke reliability clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[emulator,dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/pyanaplan demo
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+bench-smoke: $(STAMP)
+	$(BIN)/python bench/run.py --smoke
+
+reliability: $(STAMP)
+	$(BIN)/python -m pytest -m "slow or not slow" tests/reliability
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

@@ -1,0 +1,37 @@
+"""Session-wide emulator, per-test reset, and an isolated config/cache directory and environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Each test gets empty ANAPLAN_* settings and its own config and cache directories."""
+    for key in list(os.environ):
+        if key.startswith("ANAPLAN_"):
+            monkeypatch.delenv(key)
+    home = tmp_path / "home"
+    monkeypatch.setenv("ANAPLAN_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("ANAPLAN_CACHE_DIR", str(home / "cache"))
+    yield home
+
+
+@pytest.fixture(scope="session")
+def emulator_server():
+    """One emulator for the whole session, on a free loopback port, with the demo spec."""
+    from pyanaplan.emulator import Emulator
+
+    with Emulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def emu(emulator_server):
+    """The session emulator, reset to the demo spec's state before the test."""
+    emulator_server.reset()
+    yield emulator_server
