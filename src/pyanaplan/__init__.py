@@ -2,4 +2,99 @@
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from pyanaplan._client import Client, ModelRef
+from pyanaplan._config import Settings, list_profiles, load_profile, load_settings, save_profile
+from pyanaplan.auth import (
+    DeviceCode,
+    FileTokenStore,
+    KeyringTokenStore,
+    MemoryTokenStore,
+    TokenStore,
+)
+from pyanaplan.errors import (
+    AmbiguousNameError,
+    AnaplanError,
+    APIError,
+    AuthenticationError,
+    ConfigError,
+    ConflictError,
+    NameNotFoundError,
+    NameResolutionError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ServerError,
+    TaskFailedError,
+    TransferError,
+    TransportError,
+)
+from pyanaplan.http import RetryPolicy
+from pyanaplan.models import (
+    Action,
+    Chunk,
+    Export,
+    ExportMetadata,
+    File,
+    Import,
+    ImportMetadata,
+    Model,
+    ModelStatus,
+    Process,
+    ProcessMetadata,
+    TaskSummary,
+    User,
+    Workspace,
+)
+from pyanaplan.tasks.results import TaskCounts, TaskResult
+from pyanaplan.transfer.download import DownloadResult
+from pyanaplan.transfer.upload import UploadResult
+
+__all__ = [
+    "APIError",
+    "Action",
+    "AmbiguousNameError",
+    "AnaplanError",
+    "AuthenticationError",
+    "Chunk",
+    "Client",
+    "ConfigError",
+    "ConflictError",
+    "DeviceCode",
+    "DownloadResult",
+    "Export",
+    "ExportMetadata",
+    "File",
+    "FileTokenStore",
+    "Import",
+    "ImportMetadata",
+    "KeyringTokenStore",
+    "MemoryTokenStore",
+    "Model",
+    "ModelRef",
+    "ModelStatus",
+    "NameNotFoundError",
+    "NameResolutionError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "Process",
+    "ProcessMetadata",
+    "RateLimitedError",
+    "RetryPolicy",
+    "ServerError",
+    "Settings",
+    "TaskCounts",
+    "TaskFailedError",
+    "TaskResult",
+    "TaskSummary",
+    "TokenStore",
+    "TransferError",
+    "TransportError",
+    "UploadResult",
+    "User",
+    "Workspace",
+    "__version__",
+    "list_profiles",
+    "load_profile",
+    "load_settings",
+    "save_profile",
+]

@@ -1,0 +1,1 @@
+"""pyanaplan's benchmark harness: contenders in subprocesses against one emulator on loopback."""

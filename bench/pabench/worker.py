@@ -1,0 +1,219 @@
+"""One contender run, in its own process: ``python -m pabench.worker < JOB_JSON``.
+
+The harness starts one worker per run so that the client's peak RSS is measured from outside
+(``os.wait4``) and no run inherits another's heap, connection pool or page of imported modules.
+The job arrives on stdin (it holds a token, which must not show in ``ps``).
+The worker prints one JSON line: ``{"elapsed_s": ..., "extra": {...}}``. Timing starts after the
+imports and client construction (neither touches the network) and covers the operation only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+Job = dict[str, Any]
+
+
+def _pyanaplan_client(job: Job):
+    from pyanaplan import Client
+
+    return Client(
+        token=job["token"],
+        api_url=job["origin"],
+        auth_url=job["origin"],
+        workspace=job["workspace_id"],
+        model=job["model_id"],
+    )
+
+
+def _summary(result: Any) -> dict[str, Any]:
+    """A JSON-safe summary of a pyanaplan result object (sizes and counts only)."""
+    if dataclasses.is_dataclass(result):
+        fields = dataclasses.asdict(result)
+    elif hasattr(result, "model_dump"):
+        fields = result.model_dump()
+    else:
+        return {}
+    return {k: v for k, v in fields.items() if isinstance(v, int | float | bool | str) or v is None}
+
+
+def _drop_none(options: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def upload_pyanaplan(job: Job) -> Callable[[], dict[str, Any]]:
+    client = _pyanaplan_client(job)
+    options = _drop_none(job.get("options", {}))
+
+    def run() -> dict[str, Any]:
+        with client:
+            result = client.upload(Path(job["path"]), file=job["file_id"], **options)
+        return _summary(result)
+
+    return run
+
+
+def upload_sdk(job: Job) -> Callable[[], dict[str, Any]]:
+    from pabench import sdk
+
+    client = sdk.client(job["origin"], job["token"], job["workspace_id"], job["model_id"])
+
+    def run() -> dict[str, Any]:
+        # The SDK takes the content in memory: reading the file is part of using it.
+        content = Path(job["path"]).read_bytes()
+        client.upload_file(int(job["file_id"]), content)
+        return {"chunk_size": client.upload_chunk_size, "threads": client._thread_count}
+
+    return run
+
+
+def upload_raw(job: Job) -> Callable[[], dict[str, Any]]:
+    from pabench import raw
+
+    options = job["options"]
+    compress = raw.compressor(options["library"], options["level"]) if options["compress"] else None
+
+    def run() -> dict[str, Any]:
+        return raw.upload(
+            origin=job["origin"],
+            token=job["token"],
+            workspace_id=job["workspace_id"],
+            model_id=job["model_id"],
+            file_id=job["file_id"],
+            path=Path(job["path"]),
+            chunk_size=options["chunk_size"],
+            concurrency=options["concurrency"],
+            compress=compress,
+        )
+
+    return run
+
+
+def download_pyanaplan(job: Job) -> Callable[[], dict[str, Any]]:
+    client = _pyanaplan_client(job)
+
+    def run() -> dict[str, Any]:
+        with client:
+            result = client.download(job["file_id"], Path(job["target"]))
+        return _summary(result)
+
+    return run
+
+
+def download_sdk(job: Job) -> Callable[[], dict[str, Any]]:
+    from pabench import sdk
+
+    client = sdk.client(job["origin"], job["token"], job["workspace_id"], job["model_id"])
+
+    def run() -> dict[str, Any]:
+        content = client.get_file(int(job["file_id"]))
+        Path(job["target"]).write_bytes(content)
+        return {"bytes": len(content)}
+
+    return run
+
+
+def download_raw(job: Job) -> Callable[[], dict[str, Any]]:
+    from pabench import raw
+
+    def run() -> dict[str, Any]:
+        return raw.download(
+            origin=job["origin"],
+            token=job["token"],
+            workspace_id=job["workspace_id"],
+            model_id=job["model_id"],
+            file_id=job["file_id"],
+            target=Path(job["target"]),
+            concurrency=job["options"]["concurrency"],
+        )
+
+    return run
+
+
+def task_pyanaplan(job: Job) -> Callable[[], dict[str, Any]]:
+    client = _pyanaplan_client(job)
+
+    def run() -> dict[str, Any]:
+        with client:
+            result = client.run_import(job["import_id"])
+        return {"successful": bool(result.successful)}
+
+    return run
+
+
+def task_sdk(job: Job) -> Callable[[], dict[str, Any]]:
+    from pabench import sdk
+
+    client = sdk.client(job["origin"], job["token"], job["workspace_id"], job["model_id"])
+
+    def run() -> dict[str, Any]:
+        task = client.run_action(int(job["import_id"]))
+        return {"successful": bool(task.result.successful)}
+
+    return run
+
+
+def task_bare(job: Job) -> Callable[[], dict[str, Any]]:
+    """Start the import and poll its status back to back: the emulator's own completion time."""
+    import httpx2
+
+    http = httpx2.Client(
+        base_url=f"{job['origin']}/2/0/workspaces/{job['workspace_id']}/models/{job['model_id']}",
+        headers={"Authorization": f"AnaplanAuthToken {job['token']}"},
+        timeout=60.0,
+    )
+    base = f"/imports/{job['import_id']}/tasks"
+
+    def run() -> dict[str, Any]:
+        with http:
+            started = http.post(base, json={"localeName": "en_US"})
+            started.raise_for_status()
+            task_id = started.json()["task"]["taskId"]
+            deadline = time.monotonic() + job.get("timeout_s", 120)
+            polls = 0
+            while time.monotonic() < deadline:
+                polls += 1
+                task = http.get(f"{base}/{task_id}").json()["task"]
+                if task["taskState"] in ("COMPLETE", "CANCELLED"):
+                    return {
+                        "successful": bool(task.get("result", {}).get("successful")),
+                        "polls": polls,
+                    }
+            raise TimeoutError("task did not finish")
+
+    return run
+
+
+CONTENDERS: dict[str, Callable[[Job], Callable[[], dict[str, Any]]]] = {
+    "upload.pyanaplan": upload_pyanaplan,
+    "upload.sdk": upload_sdk,
+    "upload.raw": upload_raw,
+    "download.pyanaplan": download_pyanaplan,
+    "download.sdk": download_sdk,
+    "download.raw": download_raw,
+    "task.pyanaplan": task_pyanaplan,
+    "task.sdk": task_sdk,
+    "task.bare": task_bare,
+}
+
+
+def main() -> int:
+    job: Job = json.loads(sys.stdin.read())
+    os.environ.update(job.get("env", {}))  # before pyanaplan reads its settings
+    run = CONTENDERS[job["contender"]](job)
+    started = time.perf_counter()
+    extra = run()
+    elapsed_s = time.perf_counter() - started
+    print(json.dumps({"elapsed_s": elapsed_s, "extra": extra}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,736 @@
+"""Client: owns settings, auth and the HTTP session; thin methods that resolve names and delegate.
+
+Every workspace, model and object argument accepts a name, a code or an ID (resolve/names.py).
+Defaults for workspace and model come from settings (ANAPLAN_WORKSPACE, ANAPLAN_MODEL, profile).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pyanaplan._config import Settings, load_settings
+from pyanaplan.auth import TokenAuth, TokenStore, build_auth
+from pyanaplan.auth.oauth import DeviceCode
+from pyanaplan.errors import APIError, ConfigError, NameNotFoundError
+from pyanaplan.http import ApiSession, RetryPolicy
+from pyanaplan.models import (
+    Action,
+    Chunk,
+    Export,
+    ExportMetadata,
+    File,
+    Import,
+    ImportMetadata,
+    Model,
+    ModelStatus,
+    Process,
+    ProcessMetadata,
+    User,
+    Workspace,
+)
+from pyanaplan.resolve import NameResolver
+
+if TYPE_CHECKING:
+    from pyanaplan.models.tasks import TaskSummary
+    from pyanaplan.tasks.results import TaskResult
+    from pyanaplan.transfer.download import DownloadResult
+    from pyanaplan.transfer.upload import UploadResult
+
+__all__ = ["Client", "ModelRef"]
+
+T = TypeVar("T")
+
+_KIND_PATHS = {
+    "import": "imports",
+    "export": "exports",
+    "action": "actions",
+    "process": "processes",
+}
+_KIND_MODELS: dict[str, type[Any]] = {
+    "import": Import,
+    "export": Export,
+    "action": Action,
+    "process": Process,
+}
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A resolved workspace and model (IDs and names)."""
+
+    workspace_id: str
+    workspace_name: str
+    model_id: str
+    model_name: str
+
+    @property
+    def path(self) -> str:
+        """`/workspaces/{ws}/models/{m}`."""
+        return f"/workspaces/{self.workspace_id}/models/{self.model_id}"
+
+    def describe(self) -> str:
+        """For messages: "model 'Sales Planning' (5B2E…)"."""
+        return f"model '{self.model_name}' ({self.model_id})"
+
+
+class Client:
+    """A connection to Anaplan: authentication, retries and name-or-ID addressing.
+
+    Use as a context manager; `close()` logs out. Nothing touches the network until the first
+    call.
+
+    Args:
+        profile: Profile name in config.toml (else ANAPLAN_PROFILE, else `default_profile`).
+        user, password: Basic authentication.
+        certificate, private_key, key_password: CA certificate authentication (PEM/DER paths,
+            or a .p12/.pfx as `certificate` with its password as `key_password`).
+        token: A token obtained elsewhere (used as is, not renewed or revoked).
+        region: Region preset such as "US1", "EU3", "AU1" (sets all three service origins).
+        api_url, auth_url, oauth_url: Service origins, e.g. "https://api.anaplan.com".
+        workspace, model: Defaults for calls that take a workspace/model (name or ID).
+        verify: TLS verification (None = settings, default on).
+        ca_bundle: PEM file of CA certificates to trust (corporate proxies).
+        proxy: Proxy URL; HTTP(S)_PROXY/NO_PROXY from the environment apply as well.
+        timeout_s: Read timeout in seconds for ordinary calls (default 60).
+        retry: Retry policy for transient failures.
+        settings: Base settings instead of loading profile/env (explicit args still override).
+        cert_format: "v2" (default) or "v1" certificate payload.
+        oauth_client_id: OAuth client id for the device login.
+        on_device_code: Called with the verification URL and user code during a device login.
+        token_store: Where OAuth refresh tokens are kept (default: keyring, else a 0600 file).
+
+    Raises:
+        ConfigError: Missing credentials, unreadable key or certificate, unknown region.
+    """
+
+    def __init__(
+        self,
+        profile: str | None = None,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        certificate: str | os.PathLike[str] | None = None,
+        private_key: str | os.PathLike[str] | None = None,
+        key_password: str | None = None,
+        token: str | None = None,
+        region: str | None = None,
+        api_url: str | None = None,
+        auth_url: str | None = None,
+        oauth_url: str | None = None,
+        workspace: str | None = None,
+        model: str | None = None,
+        verify: bool | None = None,
+        ca_bundle: str | os.PathLike[str] | None = None,
+        proxy: str | None = None,
+        timeout_s: float | None = None,
+        retry: RetryPolicy | None = None,
+        settings: Settings | None = None,
+        cert_format: str | None = None,
+        oauth_client_id: str | None = None,
+        on_device_code: Callable[[DeviceCode], None] | None = None,
+        token_store: TokenStore | None = None,
+    ) -> None:
+        arguments: dict[str, Any] = {
+            "user": user,
+            "password": password,
+            "certificate": os.fspath(certificate) if certificate is not None else None,
+            "private_key": os.fspath(private_key) if private_key is not None else None,
+            "key_password": key_password,
+            "token": token,
+            "region": region,
+            "api_url": api_url,
+            "auth_url": auth_url,
+            "oauth_url": oauth_url,
+            "workspace": workspace,
+            "model": model,
+            "verify": verify,
+            "ca_bundle": os.fspath(ca_bundle) if ca_bundle is not None else None,
+            "proxy": proxy,
+            "timeout_s": timeout_s,
+            "cert_format": cert_format,
+            "oauth_client_id": oauth_client_id,
+        }
+        if settings is not None:
+            self.settings = settings.replace(**arguments)
+        else:
+            self.settings = load_settings(profile, **arguments)
+        self.retry = retry or RetryPolicy()
+        self.auth: TokenAuth = build_auth(
+            self.settings, retry=self.retry, on_device_code=on_device_code, token_store=token_store
+        )
+        self.session = ApiSession(self.settings, self.auth, retry=self.retry)
+        self._names = NameResolver()
+
+    def __repr__(self) -> str:
+        return f"Client(api_url={self.settings.api_url!r}, user={self.settings.user!r})"
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Log out (basic and certificate tokens) and close connections. Safe to call twice."""
+        self.session.close()
+
+    # -- users, workspaces, models -------------------------------------------------------------
+
+    def whoami(self) -> User:
+        """The authenticated user (`GET /users/me`)."""
+        body = self.session.get_json("/users/me")
+        return User.model_validate(body.get("user") or {})
+
+    def workspaces(self) -> list[Workspace]:
+        """Workspaces the user can see (with size details)."""
+        items = self.session.paged("/workspaces", "workspaces", params={"tenantDetails": "true"})
+        return [Workspace.model_validate(item) for item in items]
+
+    def _all_models(self) -> list[Model]:
+        items = self.session.paged("/models", "models", params={"modelDetails": "true"})
+        return [Model.model_validate(item) for item in items]
+
+    def _workspace_models(self, workspace_id: str) -> list[Model]:
+        items = self.session.paged(
+            f"/workspaces/{workspace_id}/models", "models", params={"modelDetails": "true"}
+        )
+        return [Model.model_validate(item) for item in items]
+
+    def models(self, workspace: str | None = None) -> list[Model]:
+        """Models in a workspace (default workspace from settings), or every visible model."""
+        chosen = workspace or self.settings.workspace
+        if chosen is None:
+            return self._all_models()
+        return self._workspace_models(self.resolve_workspace(chosen).id)
+
+    def model(self, model: str | None = None, *, workspace: str | None = None) -> Model:
+        """Details of one model (`GET /models/{id}?modelDetails=true`)."""
+        ref = self.model_ref(model, workspace=workspace)
+        with _about(f"Model '{ref.model_name}' ({ref.model_id})"):
+            body = self.session.get_json(f"/models/{ref.model_id}", params={"modelDetails": "true"})
+        return Model.model_validate(body.get("model") or body)
+
+    def model_status(
+        self, model: str | None = None, *, workspace: str | None = None
+    ) -> ModelStatus:
+        """Model status (bare or enveloped response, reference §4.3.4)."""
+        ref = self.model_ref(model, workspace=workspace)
+        with _about(f"Status of {ref.describe()}"):
+            return ModelStatus.from_response(self.session.get_json(f"{ref.path}/status"))
+
+    # -- name resolution -----------------------------------------------------------------------
+
+    def resolve_workspace(self, workspace: str | None = None) -> Workspace:
+        """The workspace a name or ID refers to (default from settings).
+
+        Raises:
+            ConfigError: No workspace given and no default configured.
+            NameNotFoundError, AmbiguousNameError: As in resolve/names.py.
+        """
+        chosen = workspace or self.settings.workspace
+        if not chosen:
+            raise ConfigError(
+                "No workspace given.",
+                hint="Pass workspace= (--workspace) or set ANAPLAN_WORKSPACE or a profile default.",
+            )
+        return self._names.resolve(
+            "workspace", chosen, scope=(), lister=self.workspaces, where="among your workspaces"
+        )
+
+    def model_ref(self, model: str | None = None, *, workspace: str | None = None) -> ModelRef:
+        """Resolve a model (and its workspace) to IDs and names.
+
+        Without a workspace, the model is looked up among every model the user can see and its
+        own workspace is used.
+
+        Raises:
+            ConfigError: No model given and no default configured.
+            NameNotFoundError, AmbiguousNameError: As in resolve/names.py.
+        """
+        chosen = model or self.settings.model
+        if not chosen:
+            raise ConfigError(
+                "No model given.",
+                hint="Pass model= (--model) or set ANAPLAN_MODEL or a profile default.",
+            )
+        ws_query = workspace or self.settings.workspace
+        if ws_query:
+            ws = self.resolve_workspace(ws_query)
+            found: Model = self._names.resolve(
+                "model",
+                chosen,
+                scope=(ws.id,),
+                lister=lambda: self._workspace_models(ws.id),
+                where=f"in workspace '{ws.name}'",
+            )
+            return ModelRef(ws.id, ws.name, found.id, found.name)
+        found = self._names.resolve(
+            "model", chosen, scope=("*",), lister=self._all_models, where="among your models"
+        )
+        if not found.current_workspace_id:
+            raise ConfigError(
+                f"Model '{found.name}' ({found.id}) does not say which workspace it is in.",
+                hint="Pass workspace= (--workspace) as well.",
+            )
+        return ModelRef(
+            found.current_workspace_id,
+            found.current_workspace_name or found.current_workspace_id,
+            found.id,
+            found.name,
+        )
+
+    def _objects(self, kind: str, ref: ModelRef) -> list[Any]:
+        if kind == "file":
+            return self._list(File, "files", ref)
+        return self._list(_KIND_MODELS[kind], _KIND_PATHS[kind], ref)
+
+    def _list(self, cls: type[T], key: str, ref: ModelRef) -> list[T]:
+        with _about(f"Listing {key} of {ref.describe()}"):
+            items = list(self.session.paged(f"{ref.path}/{key}", key))
+        return [cls.model_validate(i) for i in items]  # type: ignore[attr-defined]
+
+    def resolve(
+        self, kind: str, name: str, *, workspace: str | None = None, model: str | None = None
+    ) -> Any:
+        """The file, import, export, action or process that `name` (name, code or ID) refers to.
+
+        Raises:
+            NameNotFoundError: Lists the closest names.
+            AmbiguousNameError: Lists every match with its ID.
+        """
+        if kind not in ("file", *_KIND_PATHS):
+            raise ConfigError(f"Unknown object kind {kind!r}.")
+        ref = self.model_ref(model, workspace=workspace)
+        return self._resolve_in(kind, name, ref)
+
+    def _resolve_in(self, kind: str, name: str, ref: ModelRef) -> Any:
+        return self._names.resolve(
+            kind,
+            name,
+            scope=(ref.workspace_id, ref.model_id),
+            lister=lambda: self._objects(kind, ref),
+            where=f"in {ref.describe()}",
+        )
+
+    # -- listings ------------------------------------------------------------------------------
+
+    def files(self, *, workspace: str | None = None, model: str | None = None) -> list[File]:
+        """Files of a model (import sources and export outputs)."""
+        return self._list(File, "files", self.model_ref(model, workspace=workspace))
+
+    def chunks(
+        self, file: str, *, workspace: str | None = None, model: str | None = None
+    ) -> list[Chunk]:
+        """Chunks of a file; an empty file's listing omits the key (§4.5.5) → []."""
+        ref = self.model_ref(model, workspace=workspace)
+        found: File = self._resolve_in("file", file, ref)
+        with _about(f"Chunks of file '{found.name}' ({found.id}) in {ref.describe()}"):
+            items = list(self.session.paged(f"{ref.path}/files/{found.id}/chunks", "chunks"))
+        return [Chunk.model_validate(i) for i in items]
+
+    def imports(self, *, workspace: str | None = None, model: str | None = None) -> list[Import]:
+        """Import definitions of a model."""
+        return self._list(Import, "imports", self.model_ref(model, workspace=workspace))
+
+    def exports(self, *, workspace: str | None = None, model: str | None = None) -> list[Export]:
+        """Export definitions of a model."""
+        return self._list(Export, "exports", self.model_ref(model, workspace=workspace))
+
+    def actions(self, *, workspace: str | None = None, model: str | None = None) -> list[Action]:
+        """Other actions (delete, order hierarchy, …) of a model."""
+        return self._list(Action, "actions", self.model_ref(model, workspace=workspace))
+
+    def processes(self, *, workspace: str | None = None, model: str | None = None) -> list[Process]:
+        """Processes of a model."""
+        return self._list(Process, "processes", self.model_ref(model, workspace=workspace))
+
+    def import_metadata(
+        self, name: str, *, workspace: str | None = None, model: str | None = None
+    ) -> ImportMetadata:
+        """Metadata of an import (type and source layout)."""
+        ref = self.model_ref(model, workspace=workspace)
+        found: Import = self._resolve_in("import", name, ref)
+        with _about(f"Import '{found.name}' ({found.id}) in {ref.describe()}"):
+            body = self.session.get_json(f"{ref.path}/imports/{found.id}")
+        return ImportMetadata.model_validate(body.get("importMetadata") or {})
+
+    def export_metadata(
+        self, name: str, *, workspace: str | None = None, model: str | None = None
+    ) -> ExportMetadata:
+        """Metadata of an export (columns, data types, layout)."""
+        ref = self.model_ref(model, workspace=workspace)
+        found: Export = self._resolve_in("export", name, ref)
+        with _about(f"Export '{found.name}' ({found.id}) in {ref.describe()}"):
+            body = self.session.get_json(f"{ref.path}/exports/{found.id}")
+        return ExportMetadata.model_validate(body.get("exportMetadata") or {})
+
+    def process_metadata(
+        self, name: str, *, workspace: str | None = None, model: str | None = None
+    ) -> ProcessMetadata:
+        """Metadata of a process (its actions in run order)."""
+        ref = self.model_ref(model, workspace=workspace)
+        found: Process = self._resolve_in("process", name, ref)
+        with _about(f"Process '{found.name}' ({found.id}) in {ref.describe()}"):
+            body = self.session.get_json(
+                f"{ref.path}/processes/{found.id}", params={"showImportDataSource": "true"}
+            )
+        return ProcessMetadata.model_validate(body.get("processMetadata") or {})
+
+    # -- files ---------------------------------------------------------------------------------
+
+    def upload(
+        self,
+        source: Any,
+        *,
+        file: str | None = None,
+        workspace: str | None = None,
+        model: str | None = None,
+        chunk_size: int | None = None,
+        concurrency: int | None = None,
+        compress: bool = True,
+        compress_level: int | None = None,
+        resume: bool = True,
+        create: bool = False,
+        align_rows: bool = False,
+        on_progress: Callable[[int, int | None], None] | None = None,
+    ) -> UploadResult:
+        """Upload a path, binary file object, bytes or iterator of bytes to a model file.
+
+        Args:
+            source: What to upload.
+            file: Target file name or ID; defaults to the source path's base name.
+            create: Create the file when no file has that name (otherwise an error, so a typo
+                never creates a stray file, §10.13).
+            Others: see `pyanaplan.transfer.upload.upload_file`.
+
+        Raises:
+            ConfigError: No file name and the source is not a path.
+            NameNotFoundError: The file does not exist and create is False.
+            TransferError, APIError, TransportError: The upload failed.
+        """
+        from pyanaplan.transfer.upload import upload_file
+
+        ref = self.model_ref(model, workspace=workspace)
+        if file is None:
+            if isinstance(source, str | os.PathLike):
+                file = Path(source).name
+            else:
+                raise ConfigError(
+                    "Uploading bytes or a stream needs a target file name.",
+                    hint="Pass file='Name.csv' (--file).",
+                )
+        try:
+            found: File | None = self._resolve_in("file", file, ref)
+        except NameNotFoundError as exc:
+            if not create:
+                raise NameNotFoundError(
+                    f"{exc.message} Nothing was uploaded.",
+                    kind=exc.kind,
+                    query=exc.query,
+                    candidates=exc.candidates,
+                    hint=(
+                        "Check the file name, or pass create=True (CLI: --create) to create a new "
+                        "file with this name."
+                    ),
+                ) from None
+            found = None
+        result = upload_file(
+            self.session,
+            source,
+            workspace_id=ref.workspace_id,
+            model_id=ref.model_id,
+            file_id=found.id if found else None,
+            file_name=found.name if found else file,
+            create=create,
+            chunk_size=chunk_size,
+            concurrency=concurrency,
+            compress=compress,
+            compress_level=compress_level,
+            resume=resume,
+            align_rows=align_rows,
+            cache_dir=self.settings.cache_dir,
+            on_progress=on_progress,
+        )
+        if found is None:
+            self._names.invalidate("file", (ref.workspace_id, ref.model_id))
+        return result
+
+    def download(
+        self,
+        file: str,
+        target: Any,
+        *,
+        workspace: str | None = None,
+        model: str | None = None,
+        concurrency: int | None = None,
+        resume: bool = True,
+        on_progress: Callable[[int, int | None], None] | None = None,
+    ) -> DownloadResult:
+        """Download a model file (by name or ID) to a path or a binary stream.
+
+        Raises:
+            NameNotFoundError, AmbiguousNameError: The file name does not pick one file.
+            TransferError, APIError, TransportError: The download failed.
+        """
+        from pyanaplan.transfer.download import download_file
+
+        ref = self.model_ref(model, workspace=workspace)
+        found: File = self._resolve_in("file", file, ref)
+        return download_file(
+            self.session,
+            target,
+            workspace_id=ref.workspace_id,
+            model_id=ref.model_id,
+            file_id=found.id,
+            file_name=found.name,
+            concurrency=concurrency,
+            resume=resume,
+            on_progress=on_progress,
+        )
+
+    def delete_file(
+        self, file: str, *, workspace: str | None = None, model: str | None = None
+    ) -> None:
+        """Delete the user's uploaded content of a file (the definition stays, §4.5.7)."""
+        ref = self.model_ref(model, workspace=workspace)
+        found: File = self._resolve_in("file", file, ref)
+        with _about(f"Deleting file '{found.name}' ({found.id}) in {ref.describe()}"):
+            self.session.request("DELETE", f"{ref.path}/files/{found.id}")
+        self._names.invalidate("file", (ref.workspace_id, ref.model_id))
+
+    # -- tasks ---------------------------------------------------------------------------------
+
+    def _run(
+        self,
+        kind: str,
+        name: str,
+        *,
+        workspace: str | None,
+        model: str | None,
+        mapping: Mapping[str, str] | Sequence[Mapping[str, str]] | None,
+        wait: bool,
+        timeout_s: float | None,
+        dump_dir: str | os.PathLike[str] | None,
+        check: bool,
+        on_task_progress: Callable[..., None] | None,
+    ) -> TaskResult:
+        from pyanaplan.tasks.run import run_task
+
+        ref = self.model_ref(model, workspace=workspace)
+        found = self._resolve_in(kind, name, ref)
+        return run_task(
+            self.session,
+            kind,
+            workspace_id=ref.workspace_id,
+            model_id=ref.model_id,
+            object_id=found.id,
+            object_name=found.name,
+            mapping=mapping,
+            wait=wait,
+            timeout_s=timeout_s,
+            dump_dir=Path(dump_dir) if dump_dir is not None else None,
+            check=check,
+            on_task_progress=on_task_progress,
+        )
+
+    def run_import(
+        self,
+        name: str,
+        *,
+        workspace: str | None = None,
+        model: str | None = None,
+        mapping: Mapping[str, str] | Sequence[Mapping[str, str]] | None = None,
+        wait: bool = True,
+        timeout_s: float | None = None,
+        dump_dir: str | os.PathLike[str] | None = None,
+        check: bool = True,
+        on_task_progress: Callable[..., None] | None = None,
+    ) -> TaskResult:
+        """Run an import and wait for it; returns a TaskResult.
+
+        Raises:
+            TaskFailedError: The import completed unsuccessfully (dumps already downloaded),
+                unless check=False.
+        """
+        return self._run(
+            "import", name, workspace=workspace, model=model, mapping=mapping, wait=wait,
+            timeout_s=timeout_s, dump_dir=dump_dir, check=check, on_task_progress=on_task_progress,
+        )  # fmt: skip
+
+    def run_action(
+        self,
+        name: str,
+        *,
+        workspace: str | None = None,
+        model: str | None = None,
+        wait: bool = True,
+        timeout_s: float | None = None,
+        dump_dir: str | os.PathLike[str] | None = None,
+        check: bool = True,
+        on_task_progress: Callable[..., None] | None = None,
+    ) -> TaskResult:
+        """Run an action (delete, order hierarchy, …) and wait for it; returns a TaskResult."""
+        return self._run(
+            "action", name, workspace=workspace, model=model, mapping=None, wait=wait,
+            timeout_s=timeout_s, dump_dir=dump_dir, check=check, on_task_progress=on_task_progress,
+        )  # fmt: skip
+
+    def run_process(
+        self,
+        name: str,
+        *,
+        workspace: str | None = None,
+        model: str | None = None,
+        mapping: Mapping[str, str] | Sequence[Mapping[str, str]] | None = None,
+        wait: bool = True,
+        timeout_s: float | None = None,
+        dump_dir: str | os.PathLike[str] | None = None,
+        check: bool = True,
+        on_task_progress: Callable[..., None] | None = None,
+    ) -> TaskResult:
+        """Run a process and wait for it; returns a TaskResult with nested results."""
+        return self._run(
+            "process", name, workspace=workspace, model=model, mapping=mapping, wait=wait,
+            timeout_s=timeout_s, dump_dir=dump_dir, check=check, on_task_progress=on_task_progress,
+        )  # fmt: skip
+
+    def run_export(
+        self,
+        name: str,
+        *,
+        workspace: str | None = None,
+        model: str | None = None,
+        download_to: Any = None,
+        wait: bool = True,
+        timeout_s: float | None = None,
+        dump_dir: str | os.PathLike[str] | None = None,
+        check: bool = True,
+        on_task_progress: Callable[..., None] | None = None,
+        on_progress: Callable[[int, int | None], None] | None = None,
+    ) -> TaskResult:
+        """Run an export; with `download_to`, download its output file (same ID as the export).
+
+        Returns:
+            TaskResult; `output_path` is set when the output was downloaded to a path.
+        """
+        result = self._run(
+            "export", name, workspace=workspace, model=model, mapping=None, wait=wait,
+            timeout_s=timeout_s, dump_dir=dump_dir, check=check, on_task_progress=on_task_progress,
+        )  # fmt: skip
+        if download_to is None or not wait or not getattr(result, "successful", False):
+            return result
+        from pyanaplan.transfer.download import download_file
+
+        ref = self.model_ref(model, workspace=workspace)
+        export_id = getattr(result, "object_id", None) or self._resolve_in("export", name, ref).id
+        export_name = getattr(result, "object_name", None) or name
+        download_file(
+            self.session,
+            download_to,
+            workspace_id=ref.workspace_id,
+            model_id=ref.model_id,
+            file_id=export_id,
+            file_name=export_name,
+            on_progress=on_progress,
+        )
+        if isinstance(download_to, str | os.PathLike):
+            try:
+                result.output_path = Path(download_to)
+            except (AttributeError, TypeError, ValueError):
+                result = _with_output_path(result, Path(download_to))
+        return result
+
+    def tasks(
+        self, kind: str, name: str, *, workspace: str | None = None, model: str | None = None
+    ) -> list[TaskSummary]:
+        """Tasks of an import/export/action/process (all users' tasks, §10.18)."""
+        from pyanaplan.tasks.run import list_tasks
+
+        ref = self.model_ref(model, workspace=workspace)
+        found = self._resolve_in(_check_kind(kind), name, ref)
+        return list_tasks(
+            self.session, kind, workspace_id=ref.workspace_id, model_id=ref.model_id,
+            object_id=found.id,
+        )  # fmt: skip
+
+    def task(
+        self,
+        kind: str,
+        name: str,
+        task_id: str,
+        *,
+        workspace: str | None = None,
+        model: str | None = None,
+        dump_dir: str | os.PathLike[str] | None = None,
+    ) -> TaskResult:
+        """Status of one task as a TaskResult (dumps downloaded when `dump_dir` is given)."""
+        from pyanaplan.tasks.run import get_task
+
+        ref = self.model_ref(model, workspace=workspace)
+        found = self._resolve_in(_check_kind(kind), name, ref)
+        return get_task(
+            self.session, kind, workspace_id=ref.workspace_id, model_id=ref.model_id,
+            object_id=found.id, object_name=found.name, task_id=task_id,
+            dump_dir=Path(dump_dir) if dump_dir is not None else None,
+        )  # fmt: skip
+
+    def cancel_task(
+        self,
+        kind: str,
+        name: str,
+        task_id: str,
+        *,
+        workspace: str | None = None,
+        model: str | None = None,
+    ) -> TaskResult:
+        """Cancel a task (DELETE) and return its TaskResult."""
+        from pyanaplan.tasks.run import cancel_task
+
+        ref = self.model_ref(model, workspace=workspace)
+        found = self._resolve_in(_check_kind(kind), name, ref)
+        return cancel_task(
+            self.session, kind, workspace_id=ref.workspace_id, model_id=ref.model_id,
+            object_id=found.id, object_name=found.name, task_id=task_id,
+        )  # fmt: skip
+
+
+@contextmanager
+def _about(what: str) -> Iterator[None]:
+    """Prefix API errors raised inside with the object they concern (same class and fields)."""
+    try:
+        yield
+    except APIError as exc:
+        raise type(exc)(
+            f"{what}: {exc.message}",
+            status=exc.status,
+            code=exc.code,
+            request_id=exc.request_id,
+            method=exc.method,
+            url=exc.url,
+            hint=exc.hint,
+        ) from exc
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in _KIND_PATHS:
+        raise ConfigError(
+            f"Unknown task kind {kind!r}.", hint="Use import, export, action or process."
+        )
+    return kind
+
+
+def _with_output_path(result: Any, path: Path) -> Any:
+    """Set output_path on a frozen dataclass or pydantic result."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        return dataclasses.replace(result, output_path=path)
+    copy = getattr(result, "model_copy", None)
+    if callable(copy):
+        return copy(update={"output_path": path})
+    return result

@@ -1,0 +1,417 @@
+"""Tokens (auth service §3.1), CA-certificate sign-in, and the OAuth device grant (§3.2).
+
+Errors carry the auth service's codes (``FAILURE_BAD_CREDENTIAL``/``FAILURE_BAD_HEADER``) or OAuth's
+(``authorization_pending`` …); `render.py` picks the envelope by path. Token values, passwords and
+refresh tokens never appear in error messages.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import secrets
+import sqlite3
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from pyanaplan.emulator.engine.clock import Clock
+from pyanaplan.emulator.engine.directory import Directory, User, field
+from pyanaplan.emulator.engine.errors import EmulatorError
+from pyanaplan.emulator.storage import platform_queries as q
+
+BAD_CREDENTIAL = "FAILURE_BAD_CREDENTIAL"
+BAD_HEADER = "FAILURE_BAD_HEADER"
+V2_WINDOW_S = 300.0  # ±5 min freshness for encodedDataFormat v2 (§3.1.2)
+DEVICE_CODE_TTL_S = 900
+USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
+
+
+def bad_credential(
+    message: str = "Invalid credentials. Verify your user name and password.",
+) -> EmulatorError:
+    return EmulatorError(401, BAD_CREDENTIAL, message)
+
+
+def bad_header(status: int = 401) -> EmulatorError:
+    return EmulatorError(status, BAD_HEADER, "Invalid header. Verify the header.")
+
+
+def _b64(nbytes: int) -> str:
+    return base64.b64encode(secrets.token_bytes(nbytes)).decode()
+
+
+def new_token_value() -> str:
+    """Three base64 segments joined by dots, like the service's (clients treat it as opaque)."""
+    return f"{_b64(16)}.{_b64(48)}.{_b64(32)}"
+
+
+def fingerprint(cert: x509.Certificate) -> str:
+    """SHA-256 of the DER encoding: how a presented certificate is matched to a registered one."""
+    return cert.fingerprint(hashes.SHA256()).hex()
+
+
+def load_certificate_text(text_or_path: str) -> x509.Certificate:
+    """A spec ``certificates`` entry: PEM text, or a path to a PEM/DER file."""
+    raw: bytes
+    if "-----BEGIN" in text_or_path:
+        raw = text_or_path.encode()
+    else:
+        raw = Path(text_or_path).expanduser().read_bytes()
+    if b"-----BEGIN" in raw:
+        return x509.load_pem_x509_certificate(raw)
+    return x509.load_der_x509_certificate(raw)
+
+
+def parse_certificate_header(value: str) -> x509.Certificate:
+    """``CACertificate`` header value: base64 of PEM text, or base64 DER (§3.1.2 — accept both)."""
+    try:
+        decoded = base64.b64decode(value.strip(), validate=False)
+        if decoded.lstrip().startswith(b"-----BEGIN"):
+            return x509.load_pem_x509_certificate(decoded.strip())
+        return x509.load_der_x509_certificate(decoded)
+    except (binascii.Error, ValueError) as exc:
+        raise bad_header() from exc
+
+
+class AuthService:
+    """Issues, refreshes, validates and revokes tokens; runs the device grant.
+
+    Args:
+        conn: returns this thread's platform connection.
+        directory: users.
+        clock: the engine clock (expiry).
+        token_ttl_s: token lifetime (2100 s like the service).
+    """
+
+    def __init__(
+        self,
+        conn: Callable[[], sqlite3.Connection],
+        directory: Directory,
+        clock: Clock,
+        *,
+        token_ttl_s: int,
+        oauth_auto_approve: bool = False,
+        oauth_interval_s: float = 5.0,
+    ) -> None:
+        self._conn = conn
+        self.directory = directory
+        self.clock = clock
+        self.token_ttl_s = token_ttl_s
+        self.oauth_auto_approve = oauth_auto_approve
+        self.oauth_interval_s = oauth_interval_s
+        self._default_interval_s = oauth_interval_s
+        self._spec_certs: dict[str, str] = {}
+        for user in field(directory.spec, "users", []) or []:
+            for entry in field(user, "certificates", []) or []:
+                try:
+                    self._spec_certs[fingerprint(load_certificate_text(str(entry)))] = field(
+                        user, "id"
+                    )
+                except (OSError, ValueError):
+                    continue  # an unreadable spec entry simply registers nothing
+
+    # ---- issuing ------------------------------------------------------------------------------
+    def _issue(self, user: User, kind: str = "auth") -> dict[str, Any]:
+        info = {
+            "expiresAt": self.clock.now_ms() + self.token_ttl_s * 1000,
+            "tokenId": str(uuid.uuid4()),
+            "tokenValue": new_token_value(),
+            "refreshTokenId": str(uuid.uuid4()),
+        }
+        q.insert_token(
+            self._conn(),
+            token_value=info["tokenValue"],
+            token_id=info["tokenId"],
+            refresh_token_id=info["refreshTokenId"],
+            user_id=user.id,
+            kind=kind,
+            expires_at_ms=info["expiresAt"],
+        )
+        return info
+
+    def authenticate_basic(self, credentials_b64: str) -> dict[str, Any]:
+        """Basic sign-in → ``tokenInfo``. Bad header or bad credentials → 401."""
+        try:
+            decoded = base64.b64decode(credentials_b64.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise bad_header() from exc
+        email, sep, password = decoded.partition(":")
+        if not sep:
+            raise bad_header()
+        user = self.directory.user_by_email(email)
+        if user is None or not secrets.compare_digest(user.password.encode(), password.encode()):
+            raise bad_credential()
+        return self._issue(user)
+
+    def authenticate_certificate(self, header_value: str, body: Any) -> dict[str, Any]:
+        """CA-certificate sign-in (§3.1.2): SHA512withRSA over decoded ``encodedData``."""
+        cert = parse_certificate_header(header_value)
+        if not isinstance(body, dict):
+            raise bad_credential("Invalid request body.")
+        try:
+            data = base64.b64decode(str(body.get("encodedData", "")), validate=False)
+            signature = base64.b64decode(str(body.get("encodedSignedData", "")), validate=False)
+        except (binascii.Error, ValueError) as exc:
+            raise bad_credential("Invalid encoded data.") from exc
+        if not data or not signature:
+            raise bad_credential("Invalid encoded data.")
+        now_s = self.clock.now_s()
+        if (
+            cert.not_valid_after_utc.timestamp() < now_s
+            or cert.not_valid_before_utc.timestamp() > now_s
+        ):
+            raise bad_credential("Certificate is expired or not yet valid.")
+        key = cert.public_key()
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise bad_credential("Unsupported certificate key.")
+        try:
+            key.verify(signature, data, padding.PKCS1v15(), hashes.SHA512())
+        except InvalidSignature as exc:
+            raise bad_credential("Signature verification failed.") from exc
+        fmt = str(body.get("encodedDataFormat") or "v1").lower()
+        if fmt == "v2":
+            self._check_v2_timestamp(data, now_s)
+        elif fmt != "v1":
+            raise bad_credential("Unsupported encodedDataFormat.")
+        user = self._certificate_user(cert)
+        if user is None:
+            raise bad_credential("Certificate is not registered for any user.")
+        return self._issue(user)
+
+    def _check_v2_timestamp(self, data: bytes, now_s: float) -> None:
+        # The 8-byte big-endian prefix is seconds in the official example and ms in one client
+        # (§3.1.2 "Timestamp unit disagreement"), so accept either within the window.
+        if len(data) < 9:
+            raise bad_credential("Invalid v2 encoded data.")
+        stamp = int.from_bytes(data[:8], "big")
+        if abs(stamp - now_s) <= V2_WINDOW_S or abs(stamp / 1000.0 - now_s) <= V2_WINDOW_S:
+            return
+        raise bad_credential("Encoded data timestamp is outside the allowed window.")
+
+    def certificate_user(self, cert: x509.Certificate) -> User | None:
+        """The user a certificate is registered for (spec or control API), or None."""
+        return self._certificate_user(cert)
+
+    def _certificate_user(self, cert: x509.Certificate) -> User | None:
+        fp = fingerprint(cert)
+        user_id = self._spec_certs.get(fp)
+        if user_id is None:
+            row = q.find_certificate(self._conn(), fp)
+            user_id = row["user_id"] if row else None
+        return self.directory.user_by_id(user_id) if user_id else None
+
+    def register_certificate(self, email: str, pem: str) -> str:
+        """Register a PEM certificate for a user (control API); returns its fingerprint."""
+        user = self.directory.user_by_email(email)
+        if user is None:
+            raise EmulatorError(404, "NOT_FOUND", "Unknown user")
+        try:
+            cert = x509.load_pem_x509_certificate(pem.encode())
+        except ValueError as exc:
+            raise EmulatorError(400, "BAD_REQUEST", "Not a PEM certificate") from exc
+        fp = fingerprint(cert)
+        text = cert.public_bytes(serialization.Encoding.PEM).decode()
+        q.insert_certificate(self._conn(), user.id, fp, text)
+        return fp
+
+    # ---- token lifecycle ----------------------------------------------------------------------
+    def _live_token(self, token_value: str) -> sqlite3.Row | None:
+        row = q.get_token(self._conn(), token_value)
+        if row is None or row["revoked"] or row["expires_at_ms"] <= self.clock.now_ms():
+            return None
+        return row
+
+    def user_for_token(self, token_value: str) -> User | None:
+        """The user a live token belongs to, or None (unknown, expired or revoked)."""
+        row = self._live_token(token_value)
+        return self.directory.user_by_id(row["user_id"]) if row else None
+
+    def refresh(self, token_value: str) -> dict[str, Any]:
+        """Same token value, later expiry (live behaviour, §3.1.3)."""
+        row = self._live_token(token_value)
+        if row is None:
+            raise bad_credential("Token is invalid or expired.")
+        expires = self.clock.now_ms() + self.token_ttl_s * 1000
+        q.set_token_expiry(self._conn(), token_value, expires)
+        return {
+            "expiresAt": expires,
+            "tokenId": row["token_id"],
+            "tokenValue": token_value,
+            "refreshTokenId": row["refresh_token_id"],
+        }
+
+    def validate(self, token_value: str) -> dict[str, Any]:
+        """``tokenInfo`` + ``userInfo`` for a live token (§3.1.4); OAuth access tokens too."""
+        row = self._live_token(token_value)
+        user = self.directory.user_by_id(row["user_id"]) if row else None
+        if row is None or user is None:
+            raise bad_credential("Token is invalid or expired.")
+        return {
+            "tokenInfo": {"expiresAt": row["expires_at_ms"], "tokenId": row["token_id"]},
+            "userInfo": {
+                "userGuid": user.id,
+                "userId": user.email,
+                "customerGuid": self.directory.customer_id,
+            },
+        }
+
+    def logout(self, token_value: str) -> None:
+        """Kill the token at once (§3.1.5)."""
+        if self._live_token(token_value) is None:
+            raise bad_credential("Token is invalid or expired.")
+        q.revoke_token(self._conn(), token_value)
+
+    def expire(self, token_value: str) -> None:
+        """Fault injection: the token dies as if it had expired."""
+        q.revoke_token(self._conn(), token_value)
+
+    # ---- OAuth device grant (§3.2) ------------------------------------------------------------
+    def device_code(self, client_id: str, scope: str, origin: str) -> dict[str, Any]:
+        """Start a device grant; auto-approved for the first user when the spec says so."""
+        if not client_id:
+            raise EmulatorError(400, "invalid_request", "client_id is required")
+        device_code = secrets.token_urlsafe(32)
+        letters = "".join(secrets.choice(USER_CODE_ALPHABET) for _ in range(8))
+        user_code = f"{letters[:4]}-{letters[4:]}"
+        conn = self._conn()
+        q.insert_device(
+            conn,
+            device_code=device_code,
+            user_code=user_code,
+            client_id=client_id,
+            scope=scope,
+            expires_at_ms=self.clock.now_ms() + DEVICE_CODE_TTL_S * 1000,
+        )
+        if self.oauth_auto_approve and self.directory.users:
+            q.set_device_state(conn, device_code, "approved", self.directory.users[0].id)
+        return {
+            "device_code": device_code,
+            "user_code": user_code,
+            "verification_uri": f"{origin}/activate",
+            "verification_uri_complete": f"{origin}/activate?user_code={user_code}",
+            "expires_in": DEVICE_CODE_TTL_S,
+            "interval": _whole(self.oauth_interval_s),
+        }
+
+    def decide_device(
+        self,
+        user_code: str,
+        *,
+        approve: bool,
+        email: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        """Approve or deny a pending device; with a password, the user must sign in (/activate)."""
+        conn = self._conn()
+        row = q.get_device_by_user_code(conn, user_code.strip().upper())
+        if row is None or row["state"] != "pending" or row["expires_at_ms"] <= self.clock.now_ms():
+            raise EmulatorError(404, "NOT_FOUND", "Unknown or expired code")
+        user = (
+            self.directory.user_by_email(email)
+            if email
+            else (self.directory.users[0] if self.directory.users else None)
+        )
+        if user is None:
+            raise EmulatorError(400, "BAD_REQUEST", "Unknown user")
+        if password is not None and not secrets.compare_digest(
+            user.password.encode(), password.encode()
+        ):
+            raise EmulatorError(401, "BAD_CREDENTIAL", "Invalid credentials")
+        q.set_device_state(conn, row["device_code"], "approved" if approve else "denied", user.id)
+
+    def token_grant(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``POST /oauth/token`` for the device_code and refresh_token grants."""
+        grant = str(params.get("grant_type") or "")
+        if grant == "urn:ietf:params:oauth:grant-type:device_code":
+            return self._device_grant(str(params.get("device_code") or ""))
+        if grant == "refresh_token":
+            return self._refresh_grant(str(params.get("refresh_token") or ""))
+        if not grant:
+            raise EmulatorError(400, "invalid_request", "grant_type is required")
+        raise EmulatorError(400, "unsupported_grant_type", "This grant type is not supported")
+
+    def _device_grant(self, device_code: str) -> dict[str, Any]:
+        conn = self._conn()
+        row = q.get_device(conn, device_code)
+        if row is None or row["state"] == "used":
+            raise EmulatorError(400, "invalid_grant", "Invalid or already used device code")
+        now = self.clock.now_ms()
+        if row["expires_at_ms"] <= now:
+            raise EmulatorError(400, "expired_token", "The device code has expired")
+        if row["state"] == "denied":
+            raise EmulatorError(403, "access_denied", "The user denied the request")
+        last = row["last_poll_ms"]
+        q.set_device_poll(conn, device_code, now)
+        if row["state"] == "pending":
+            if last is not None and now - last < self.oauth_interval_s * 1000:
+                raise EmulatorError(400, "slow_down", "Polling too fast")
+            raise EmulatorError(400, "authorization_pending", "The user has not approved yet")
+        q.set_device_state(conn, device_code, "used")
+        user = self.directory.user_by_id(row["user_id"])
+        if user is None:
+            raise EmulatorError(400, "invalid_grant", "Unknown user")
+        return self._oauth_tokens(user, row["client_id"], row["scope"])
+
+    def _refresh_grant(self, refresh_token: str) -> dict[str, Any]:
+        conn = self._conn()
+        row = q.get_refresh(conn, refresh_token) if refresh_token else None
+        if row is None or row["revoked"]:
+            raise EmulatorError(400, "invalid_grant", "Invalid refresh token")
+        q.revoke_refresh(conn, refresh_token)  # rotation: the old refresh token dies (§3.2)
+        user = self.directory.user_by_id(row["user_id"])
+        if user is None:
+            raise EmulatorError(400, "invalid_grant", "Unknown user")
+        return self._oauth_tokens(user, row["client_id"], row["scope"])
+
+    def _oauth_tokens(self, user: User, client_id: str, scope: str) -> dict[str, Any]:
+        info = self._issue(user, kind="oauth")
+        refresh = secrets.token_urlsafe(48)
+        # Live drops the `profile` scope silently (§3.2).
+        kept = " ".join(s for s in scope.split() if s != "profile") or "openid email offline_access"
+        q.insert_refresh(
+            self._conn(), refresh_token=refresh, user_id=user.id, client_id=client_id, scope=kept
+        )
+        return {
+            "access_token": info["tokenValue"],
+            "id_token": _id_token(user, client_id, self.clock.now_s(), self.token_ttl_s),
+            "refresh_token": refresh,
+            "scope": kept,
+            "expires_in": self.token_ttl_s,
+            "token_type": "Bearer",
+        }
+
+    def reset(self) -> None:
+        """Back to the spec's OAuth settings."""
+        self.oauth_interval_s = self._default_interval_s
+
+
+def _whole(value: float) -> int | float:
+    """5.0 → 5: the service sends whole seconds as integers."""
+    return int(value) if float(value).is_integer() else value
+
+
+def _id_token(user: User, client_id: str, now_s: float, ttl_s: int) -> str:
+    """An unsigned JWT-shaped id token; clients do not verify it against the emulator."""
+
+    def seg(obj: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    claims = {
+        "sub": user.id,
+        "email": user.email,
+        "aud": client_id,
+        "iat": int(now_s),
+        "exp": int(now_s) + ttl_s,
+        "iss": "pyanaplan-emulator",
+    }
+    sig = base64.urlsafe_b64encode(hashlib.sha256(seg(claims).encode()).digest()).rstrip(b"=")
+    return f"{seg({'alg': 'none', 'typ': 'JWT'})}.{seg(claims)}.{sig.decode()}"

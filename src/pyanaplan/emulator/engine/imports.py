@@ -1,0 +1,549 @@
+"""Imports: stream a data source into a list or a module (reference §4.6.4, §4.7.1, §9 39).
+
+Rows are read with `csvio.CsvReader` and written in ``executemany`` batches, so memory does not
+grow with the file; item lookups go through a bounded cache. Every ``CHECK_EVERY_ROWS`` rows the
+import checks for cancellation (raising `TaskCancelled`; the caller rolls back) and reports
+progress from the share of bytes read.
+
+List imports (``HIERARCHY_DATA``) create or update items by name; when a code column is mapped,
+an existing item with that code is updated (and renamed) as well. A parent must name (or code) an
+item of the list's parent list, else the row fails with "Invalid parent"; an empty parent makes the
+item top-level. Properties are merged. A row with neither name nor code is *ignored*.
+
+Module imports (``MODULE_DATA``) find each dimension's item by name or code, parse each mapped
+line item by its format (number, ``YYYY-MM-DD`` date, boolean, list item, text) and merge the
+values into the combination's cells; an empty value clears the cell. A dimension that no column
+maps comes from the task's mapping parameters (``{"entityType": "Regions", "entityName": "East"}``);
+without one the import fails outright. An entirely empty row is ignored.
+
+Results: ``successful`` is false when any row failed; failed rows go to the dump
+(``"_Status_",<source columns>,"_Line_","_Error_1_"``, every field quoted, status ``E``), written
+through ``ctx.write_dump`` under the import's ID. Details: one ``hierarchyRowsProcessed`` entry for
+lists (keys and message as the reference's example) or a ``moduleRowsProcessed`` entry (our name;
+no catalogue of detail types exists, §11) with the same count keys and ``moduleName``.
+An import whose file has no content, or whose header lacks a mapped column, fails outright
+(``current_step`` "Failed.", nothing applied, no dump).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from datetime import date
+from operator import itemgetter
+from typing import IO, Any
+
+from pyanaplan.emulator.engine.csvio import CsvFormat, CsvReader, printable
+from pyanaplan.emulator.engine.run_context import (
+    CHECK_EVERY_ROWS,
+    PROCESSING_STEP,
+    ActionOutcome,
+    RunContext,
+    detail,
+    failed_outcome,
+)
+from pyanaplan.emulator.spec import FileSpec, ImportSpec, ListSpec, ModuleSpec
+from pyanaplan.emulator.storage import model_queries as q
+
+BATCH_ROWS = 5_000
+_LOOKUP_CACHE_LIMIT = 200_000
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TRUE = frozenset({"true", "yes", "1", "y", "t"})
+_FALSE = frozenset({"false", "no", "0", "n", "f"})
+_DUMP_READ_SIZE = 1 << 20
+
+
+class _ImportFailed(Exception):
+    """The import cannot run at all (no content, missing column, missing mapping)."""
+
+
+def run_import(
+    ctx: RunContext, imp: ImportSpec, *, mapping: list[dict] | None = None
+) -> ActionOutcome:
+    """Run one import against the task user's content of its source file.
+
+    Args:
+        ctx: The task's context.
+        imp: The import to run.
+        mapping: Mapping parameters (``[{entityType, entityName}]``) for module imports.
+
+    Returns:
+        The outcome with counts in ``details``.
+
+    Raises:
+        TaskCancelled: When the task is cancelled mid-import.
+    """
+    source = ctx.model.file(imp.source)
+    stream = ctx.open_source(imp.source) if source is not None else None
+    if source is None or stream is None:
+        name = source.name if source is not None else imp.source
+        return failed_outcome(
+            imp.id, imp.name, f"File {name} ({imp.source}) has no content: upload it first"
+        )
+    dump = _Dump(imp.id)
+    try:
+        reader = CsvReader(stream, CsvFormat.of(source))
+        header = reader.header()
+        if source.header_row and header is None:
+            raise _ImportFailed(
+                f"{source.name} has no header row (expected on line {source.header_row})"
+            )
+        dump.header = header
+        if imp.target_list is not None:
+            lst = ctx.model.list_named(imp.target_list)
+            assert lst is not None  # validated at load time
+            counts = _ListImport(ctx, imp, lst, source, header, dump).run(reader)
+            outcome_detail = _hierarchy_detail(lst.name, counts)
+        else:
+            module = ctx.model.module_named(imp.target_module or "")
+            assert module is not None  # validated at load time
+            counts = _ModuleImport(ctx, imp, module, source, header, dump, mapping).run(reader)
+            outcome_detail = _module_detail(module.name, counts)
+        ctx.progress(1.0, PROCESSING_STEP)
+        if counts.failed:
+            ctx.write_dump(imp.id, dump.chunks())
+        return ActionOutcome(
+            object_id=imp.id,
+            object_name=imp.name,
+            successful=counts.failed == 0,
+            failure_dump_available=counts.failed > 0,
+            details=[outcome_detail],
+        )
+    except _ImportFailed as exc:
+        return failed_outcome(imp.id, imp.name, str(exc))
+    finally:
+        dump.close()
+        stream.close()
+
+
+# -- counting and details ---------------------------------------------------------------------
+
+
+class _Counts:
+    __slots__ = ("created", "failed", "ignored", "successful", "total", "updated")
+
+    def __init__(self) -> None:
+        self.total = self.successful = self.failed = self.ignored = 0
+        self.created = self.updated = 0
+
+
+def _count_values(counts: _Counts) -> list[str]:
+    return [
+        "successRowCount", str(counts.successful),
+        "successCreateCount", str(counts.created),
+        "successUpdateCount", str(counts.updated),
+        "warningsRowCount", "0",
+        "warningsCreateCount", "0",
+        "warningsUpdateCount", "0",
+        "failedCount", str(counts.failed),
+        "ignoredCount", str(counts.ignored),
+        "totalRowCount", str(counts.total),
+        "totalCreateCount", str(counts.created),
+        "totalUpdateCount", str(counts.updated),
+        "invalidCount", str(counts.failed),
+        "updatedCount", str(counts.updated),
+        "renamedCount", str(counts.updated),
+        "createdCount", str(counts.created),
+    ]  # fmt: skip
+
+
+def _message(name: str, counts: _Counts) -> str:
+    # §4.6.4 example: "Employees: 90 (0/90) rows successful, 5 ignored " (created/updated).
+    text = f"{name}: {counts.successful} ({counts.created}/{counts.updated}) rows successful, "
+    if counts.failed:
+        text += f"{counts.failed} failed, "
+    return text + f"{counts.ignored} ignored "
+
+
+def _hierarchy_detail(list_name: str, counts: _Counts) -> dict[str, Any]:
+    values = ["hierarchyName", list_name, *_count_values(counts)]
+    return detail(_message(list_name, counts), "hierarchyRowsProcessed", values)
+
+
+def _module_detail(module_name: str, counts: _Counts) -> dict[str, Any]:
+    values = ["moduleName", module_name, *_count_values(counts)]
+    return detail(_message(module_name, counts), "moduleRowsProcessed", values)
+
+
+# -- failure dump -----------------------------------------------------------------------------
+
+
+class _Dump:
+    """Failed rows, spooled to a temporary file (not memory) until the import ends."""
+
+    def __init__(self, import_id: str) -> None:
+        self.import_id = import_id
+        self.header: list[str] | None = None
+        self._file: IO[bytes] | None = None
+        self._text: io.TextIOWrapper | None = None
+        self._writer: Any = None
+
+    def add(self, line: int, fields: list[str], error: str) -> None:
+        if self._writer is None:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 - lives until close()
+            self._text = io.TextIOWrapper(self._file, encoding="utf-8", newline="")
+            self._writer = csv.writer(self._text, quoting=csv.QUOTE_ALL, lineterminator="\n")
+            columns = self.header or [f"Column {i}" for i in range(1, len(fields) + 1)]
+            self._writer.writerow(["_Status_", *map(printable, columns), "_Line_", "_Error_1_"])
+        self._writer.writerow(["E", *map(printable, fields), str(line), error])
+
+    def chunks(self) -> Iterator[bytes]:
+        if self._text is None or self._file is None:
+            return
+        self._text.flush()
+        self._file.seek(0)
+        while block := self._file.read(_DUMP_READ_SIZE):
+            yield block
+
+    def close(self) -> None:
+        if self._text is not None:
+            self._text.close()
+        elif self._file is not None:
+            self._file.close()
+
+
+# -- lookups ----------------------------------------------------------------------------------
+
+
+class _ItemLookup:
+    """Item name-or-code -> (id, name) for one list, with a bounded cache (misses cached too)."""
+
+    def __init__(self, conn: sqlite3.Connection, model_id: str, list_id: str) -> None:
+        self._conn = conn
+        self._list_key = q.object_key(conn, model_id, list_id)
+        self._cache: dict[str, tuple[int, str] | None] = {}
+
+    def resolve(self, value: str) -> tuple[int, str] | None:
+        try:
+            return self._cache[value]
+        except KeyError:
+            pass
+        found = q.item_by_name_or_code(self._conn, self._list_key, value)
+        if len(self._cache) >= _LOOKUP_CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[value] = found
+        return found
+
+    def get(self, value: str) -> int | None:
+        found = self.resolve(value)
+        return None if found is None else found[0]
+
+
+def _column_index(header: list[str] | None, column: str, source: FileSpec) -> int:
+    if header is not None:
+        stripped = [h.strip() for h in header]
+        if column in stripped:
+            return stripped.index(column)
+        raise _ImportFailed(f"Column {column!r} not found in the header of {source.name}")
+    # Without a header row, "Column 3" (or "3") addresses the third column.
+    match = re.fullmatch(r"(?:Column )?(\d+)", column)
+    if match and int(match.group(1)) >= 1:
+        return int(match.group(1)) - 1
+    raise _ImportFailed(f"{source.name} has no header row: map columns as 'Column N'")
+
+
+def _field(fields: list[str], index: int) -> str:
+    return fields[index].strip() if index < len(fields) else ""
+
+
+def _tick(ctx: RunContext, reader: CsvReader) -> None:
+    ctx.check_cancelled()
+    fraction = reader.fraction()
+    if fraction is not None:  # unknown size: no progress rather than a misleading 0
+        ctx.progress(min(fraction, 0.99), PROCESSING_STEP)
+
+
+# -- list imports -----------------------------------------------------------------------------
+
+
+class _ListImport:
+    def __init__(
+        self,
+        ctx: RunContext,
+        imp: ImportSpec,
+        lst: ListSpec,
+        source: FileSpec,
+        header: list[str] | None,
+        dump: _Dump,
+    ) -> None:
+        self.ctx = ctx
+        self.lst = lst
+        self.dump = dump
+        self.counts = _Counts()
+        by_target = {target: column for column, target in imp.mapping.items()}
+        self.name_index = self._index(header, by_target.get("name"), source)
+        self.code_index = self._index(header, by_target.get("code"), source)
+        self.parent_index = self._index(header, by_target.get("parent"), source)
+        self.properties = [p for p in lst.properties if p in by_target]
+        self.property_indexes = [
+            _column_index(header, by_target[p], source) for p in self.properties
+        ]
+        self.sql = q.list_upsert_sql(
+            property_names=self.properties,
+            set_code=self.code_index is not None,
+            set_parent=self.parent_index is not None,
+            by_code=self.code_index is not None,
+        )
+        parent_list = ctx.model.list_named(lst.parent_list) if lst.parent_list else None
+        self.parents = _ItemLookup(ctx.conn, ctx.model_id, parent_list.id) if parent_list else None
+
+    @staticmethod
+    def _index(header: list[str] | None, column: str | None, source: FileSpec) -> int | None:
+        return None if column is None else _column_index(header, column, source)
+
+    def run(self, reader: CsvReader) -> _Counts:
+        conn = self.ctx.conn
+        list_key = q.object_key(conn, self.ctx.model_id, self.lst.id)
+        counts = self.counts
+        before = q.count_items(conn, list_key)
+        batch: list[tuple[Any, ...]] = []
+        sources: list[tuple[int, list[str]]] = []
+        # Hot loop: one C-level getter pulls every mapped column; names are looked up by
+        # position in its result. Counters are locals, written back at the end.
+        columns = [self.name_index, self.code_index, self.parent_index, *self.property_indexes]
+        used = [c for c in columns if c is not None]
+        width = max(used) + 1
+        pad = [""] * width
+        getter = itemgetter(*used) if len(used) > 1 else (lambda f, _i=used[0]: (f[_i],))
+        position = {c: n for n, c in enumerate(used)}
+        ni = position.get(self.name_index) if self.name_index is not None else None
+        ci = position.get(self.code_index) if self.code_index is not None else None
+        pi = position.get(self.parent_index) if self.parent_index is not None else None
+        first_prop = len(used) - len(self.property_indexes)
+        parents = self.parents if pi is not None else None
+        strip = str.strip
+        total = ignored = successful = 0
+        next_tick = CHECK_EVERY_ROWS
+        for line, fields, error in reader.records():
+            total += 1
+            if total == next_tick:
+                next_tick += CHECK_EVERY_ROWS
+                _tick(self.ctx, reader)
+            if error is not None:
+                self._fail(line, fields, error)
+                continue
+            values = tuple(
+                map(strip, getter(fields if len(fields) >= width else fields + pad[len(fields) :]))
+            )
+            name = values[ni] if ni is not None else ""
+            code = values[ci] if ci is not None else ""
+            if not name:
+                if not code:
+                    ignored += 1
+                    continue
+                existing = q.item_name_by_code(conn, list_key, code)
+                if existing is None:
+                    self._fail(line, fields, f"No item with code {code} and no name to create one")
+                    continue
+                name = existing
+            parent_id = None
+            if parents is not None and pi is not None and values[pi]:
+                parent_id = parents.get(values[pi])
+                if parent_id is None:
+                    self._fail(line, fields, "Invalid parent")
+                    continue
+            batch.append((list_key, name, code or None, parent_id, *values[first_prop:]))
+            sources.append((line, fields))
+            successful += 1
+            if len(batch) >= BATCH_ROWS:
+                successful -= self._flush(batch, sources)
+        successful -= self._flush(batch, sources)
+        counts.total, counts.ignored, counts.successful = total, ignored, successful
+        counts.created = q.count_items(conn, list_key) - before
+        counts.updated = counts.successful - counts.created
+        return counts
+
+    def _fail(self, line: int, fields: list[str], error: str) -> None:
+        self.counts.failed += 1
+        self.dump.add(line, fields, error)
+
+    def _flush(self, batch: list[tuple[Any, ...]], sources: list[tuple[int, list[str]]]) -> int:
+        """Write a batch; returns how many of its rows failed (name/code clashes)."""
+        failed = 0
+        if not batch:
+            return failed
+        conn = self.ctx.conn
+        conn.execute("SAVEPOINT list_batch")
+        try:
+            q.upsert_items(conn, self.sql, batch)
+        except sqlite3.IntegrityError:
+            # A name/code clash somewhere in the batch: redo it row by row to fail only those.
+            conn.execute("ROLLBACK TO list_batch")
+            for row, (line, fields) in zip(batch, sources, strict=True):
+                try:
+                    q.upsert_items(conn, self.sql, [row])
+                except sqlite3.IntegrityError:
+                    failed += 1
+                    self._fail(line, fields, "Name or code already used by another item")
+        conn.execute("RELEASE list_batch")
+        batch.clear()
+        sources.clear()
+        return failed
+
+
+# -- module imports ---------------------------------------------------------------------------
+
+
+def parse_value(raw: str, fmt: str) -> tuple[Any, str | None]:
+    """Parse one cell value by line-item format.
+
+    Args:
+        raw: The text from the file.
+        fmt: ``number``, ``text``, ``boolean``, ``date`` or ``list``.
+
+    Returns:
+        ``(value, None)`` on success (None value = blank), or ``(None, error)``.
+    """
+    if fmt == "text" or fmt == "list":
+        return (raw if raw != "" else None), None
+    value = raw.strip()
+    if value == "":
+        return None, None
+    if fmt == "number":
+        if _NUMBER.fullmatch(value):
+            return float(value), None
+        return None, f"Invalid number: {value!r}"
+    if fmt == "boolean":
+        lowered = value.lower()
+        if lowered in _TRUE:
+            return 1, None
+        if lowered in _FALSE:
+            return 0, None
+        return None, f"Invalid boolean: {value!r}"
+    if fmt == "date":
+        if _DATE.fullmatch(value):
+            try:
+                return date.fromisoformat(value).isoformat(), None
+            except ValueError:
+                pass
+        return None, f"Invalid date: {value!r} (expected YYYY-MM-DD)"
+    return None, f"Unsupported format {fmt}"
+
+
+class _ModuleImport:
+    def __init__(
+        self,
+        ctx: RunContext,
+        imp: ImportSpec,
+        module: ModuleSpec,
+        source: FileSpec,
+        header: list[str] | None,
+        dump: _Dump,
+        mapping: list[dict] | None,
+    ) -> None:
+        self.ctx = ctx
+        self.module = module
+        self.dump = dump
+        self.counts = _Counts()
+        by_target = {target: column for column, target in imp.mapping.items()}
+        # Per dimension: (column index or None, lookup, fixed id or None, list name).
+        self.dimensions: list[tuple[int | None, _ItemLookup, int | None, str]] = []
+        for dim in module.dimensions:
+            lst = ctx.model.list_named(dim)
+            assert lst is not None  # validated at load time
+            lookup = _ItemLookup(ctx.conn, ctx.model_id, lst.id)
+            column = by_target.get(dim)
+            if column is not None:
+                self.dimensions.append((_column_index(header, column, source), lookup, None, dim))
+                continue
+            fixed = _mapping_item(mapping, dim)
+            if fixed is None:
+                raise _ImportFailed(f"No column or mapping parameter for dimension {dim}")
+            fixed_id = lookup.get(fixed)
+            if fixed_id is None:
+                raise _ImportFailed(f"Mapping parameter: item {fixed!r} not found in {dim}")
+            self.dimensions.append((None, lookup, fixed_id, dim))
+        # Per mapped input line item: (column index, format, lookup for list-formatted items).
+        self.line_items: list[tuple[int, str, str, _ItemLookup | None]] = []
+        for li in module.line_items:
+            column = by_target.get(li.name)
+            if column is None or li.formula is not None:
+                continue
+            lookup = None
+            if li.format == "list":
+                li_list = ctx.model.list_named(li.list or "")
+                assert li_list is not None  # validated at load time
+                lookup = _ItemLookup(ctx.conn, ctx.model_id, li_list.id)
+            self.line_items.append(
+                (_column_index(header, column, source), li.format, li.name, lookup)
+            )
+        ids = [li.id for li in module.line_items if li.formula is None and li.name in by_target]
+        self.sql = q.cell_upsert_sql(ids)
+        self.module_key = q.object_key(ctx.conn, ctx.model_id, module.id)
+        self.padding = (0,) * (4 - len(module.dimensions))
+
+    def run(self, reader: CsvReader) -> _Counts:
+        conn = self.ctx.conn
+        counts = self.counts
+        before = q.count_cells(conn, self.module_key)
+        batch: list[tuple[Any, ...]] = []
+        for line, fields, error in reader.records():
+            counts.total += 1
+            if counts.total % CHECK_EVERY_ROWS == 0:
+                _tick(self.ctx, reader)
+            if error is not None:
+                self._fail(line, fields, error)
+                continue
+            row = self._row(line, fields)
+            if row is None:
+                continue
+            batch.append(row)
+            counts.successful += 1
+            if len(batch) >= BATCH_ROWS:
+                q.upsert_cells(conn, self.sql, batch)
+                batch.clear()
+        if batch:
+            q.upsert_cells(conn, self.sql, batch)
+        counts.created = q.count_cells(conn, self.module_key) - before
+        counts.updated = counts.successful - counts.created
+        return counts
+
+    def _row(self, line: int, fields: list[str]) -> tuple[Any, ...] | None:
+        if not any(f.strip() for f in fields):
+            self.counts.ignored += 1
+            return None
+        item_ids: list[int] = []
+        for index, lookup, fixed_id, dim in self.dimensions:
+            if index is None:
+                item_ids.append(fixed_id or 0)
+                continue
+            value = _field(fields, index)
+            item_id = lookup.get(value) if value else None
+            if item_id is None:
+                self._fail(line, fields, f"Item not located in {dim} list: {value}")
+                return None
+            item_ids.append(item_id)
+        values: list[Any] = []
+        for index, fmt, name, lookup in self.line_items:
+            raw = fields[index] if index < len(fields) else ""
+            value, error = parse_value(raw, fmt)
+            if error is None and lookup is not None and value is not None:
+                found = lookup.resolve(value.strip())
+                if found is None:
+                    error = f"Item not located in list: {value.strip()}"
+                else:
+                    value = found[1]  # stored by name, even when the file gave the code
+            if error is not None:
+                self._fail(line, fields, f"{name}: {error}")
+                return None
+            values.append(value)
+        return (self.module_key, *item_ids, *self.padding, *values)
+
+    def _fail(self, line: int, fields: list[str], error: str) -> None:
+        self.counts.failed += 1
+        self.dump.add(line, fields, error)
+
+
+def _mapping_item(mapping: list[dict] | None, dimension: str) -> str | None:
+    for entry in mapping or []:
+        if not isinstance(entry, dict):
+            continue
+        entity_type = str(entry.get("entityType") or "")
+        if entity_type.casefold() == dimension.casefold() and entry.get("entityName"):
+            return str(entry["entityName"])
+    return None

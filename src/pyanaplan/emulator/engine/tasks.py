@@ -1,0 +1,582 @@
+"""Tasks (§4.6.3-§4.6.6) and their failure dumps (§4.7).
+
+Each model has one FIFO worker thread. The worker opens a transaction on the model's database,
+calls the model engine's ``run_action``, plays the configured progress steps, and commits; a cancel
+or any exception rolls the transaction back, so an import is never half-applied. Export output and
+dumps are written as blobs during the run but become visible only after the commit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Any
+
+from pyanaplan.emulator.engine.clock import Clock
+from pyanaplan.emulator.engine.directory import Directory, User, field
+from pyanaplan.emulator.engine.errors import not_found
+from pyanaplan.emulator.engine.files import FileService
+from pyanaplan.emulator.storage import platform_queries as q
+from pyanaplan.emulator.storage.blobs import BlobStore
+from pyanaplan.emulator.storage.db import Database, ModelDatabases
+
+log = logging.getLogger(__name__)
+
+KINDS = ("imports", "exports", "actions", "processes")
+DUMP_TTL_S = 48 * 3600
+NOT_STARTED, IN_PROGRESS, COMPLETE = "NOT_STARTED", "IN_PROGRESS", "COMPLETE"
+CANCELLING, CANCELLED = "CANCELLING", "CANCELLED"
+TERMINAL = (COMPLETE, CANCELLED)
+
+
+class _Cancelled(Exception):
+    """The worker noticed a cancel between engine steps."""
+
+
+def new_task_id() -> str:
+    """32 uppercase hex (§2.5)."""
+    return uuid.uuid4().hex.upper()
+
+
+def kind_objects(model: Any, kind: str) -> dict[str, str]:
+    """id → name of the objects a task kind can run (imports, exports, actions, processes)."""
+    return {field(o, "id"): field(o, "name") for o in field(model, kind, ()) or ()}
+
+
+@dataclass
+class TaskTiming:
+    """How tasks progress: ``steps`` updates of ``step_s`` seconds each after the engine ran."""
+
+    steps: int = 3
+    step_s: float = 0.0
+
+
+@dataclass
+class _Pending:
+    """What a running task produced that becomes visible only after its commit."""
+
+    exports: list[tuple[str, list[tuple[str, int]]]] = dc_field(default_factory=list)
+    dumps: dict[str, tuple[str, int]] = dc_field(default_factory=dict)
+
+    def blob_names(self) -> list[str]:
+        names = [name for _, blobs in self.exports for name, _ in blobs]
+        return names + [name for name, _ in self.dumps.values()]
+
+
+class TaskService:
+    """Starts, runs, reports and cancels tasks; serves dumps.
+
+    Args:
+        db: the platform database.
+        model_dbs: one database per model.
+        directory: spec access.
+        files: file content (import sources, export outputs).
+        blobs: byte storage (dumps).
+        clock: engine clock.
+        timing: progress timing.
+        dump_chunk_bytes: size of dump chunks (≤ 10 MB, §4.7.1).
+        export_chunk_bytes: size of export output chunks.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        model_dbs: ModelDatabases,
+        directory: Directory,
+        files: FileService,
+        blobs: BlobStore,
+        clock: Clock,
+        *,
+        timing: TaskTiming,
+        dump_chunk_bytes: int,
+        export_chunk_bytes: int,
+        seed: Callable[[sqlite3.Connection, Any], None],
+    ) -> None:
+        self.db = db
+        self.model_dbs = model_dbs
+        self.directory = directory
+        self.files = files
+        self.blobs = blobs
+        self.clock = clock
+        self.timing = timing
+        self._default_timing = TaskTiming(timing.steps, timing.step_s)
+        self.dump_chunk_bytes = dump_chunk_bytes
+        self.export_chunk_bytes = export_chunk_bytes
+        self._seed = seed
+        self._lock = threading.RLock()
+        self._queues: dict[str, queue.Queue[str]] = {}
+        self._workers: dict[str, threading.Thread] = {}
+        self._cancel: dict[str, threading.Event] = {}
+        self._busy: dict[str, bool] = {}
+        self._stop = threading.Event()
+
+    # ---- lifecycle ----------------------------------------------------------------------------
+    def model_db(self, model_id: str) -> Database:
+        """The model's database, seeded from the spec the first time it is created."""
+        db, fresh = self.model_dbs.get(model_id)
+        if fresh:
+            self._reseed(model_id, db)
+        return db
+
+    def _reseed(self, model_id: str, db: Database) -> None:
+        db.clear()
+        conn = db.conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._seed(conn, self.directory.model_spec(model_id))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def recover(self) -> None:
+        """After a restart: a task that was running is reported failed (its transaction was
+        rolled back by SQLite), one being cancelled is CANCELLED, and queued ones run again."""
+        conn = self.db.conn()
+        for row in q.tasks_in_states(conn, (IN_PROGRESS, CANCELLING)):
+            if row["state"] == CANCELLING:
+                self._finish_cancelled(row["task_id"], row)
+                continue
+            result = self._result_skeleton(row, successful=False)
+            result["details"] = [
+                _detail(
+                    "The task was interrupted by an emulator restart; no changes were applied.",
+                    "taskInterrupted",
+                )
+            ]
+            q.update_task(
+                conn,
+                row["task_id"],
+                state=COMPLETE,
+                current_step="Failed.",
+                result_json=json.dumps(result),
+            )
+        for row in q.tasks_in_states(conn, (NOT_STARTED,)):
+            self._enqueue(row["model_id"], row["task_id"])
+
+    def reset(self, model_ids: Iterable[str]) -> None:
+        """Stop every task, wait for workers to go idle (bounded), and reseed model data."""
+        with self._lock:
+            for ev in self._cancel.values():
+                ev.set()
+            for qu in self._queues.values():
+                while True:
+                    try:
+                        qu.get_nowait()
+                    except queue.Empty:
+                        break
+        for _ in range(200):  # at most ~10 s
+            with self._lock:
+                if not any(self._busy.values()):
+                    break
+            self._stop.wait(0.05)
+        with self._lock:
+            self._cancel.clear()
+        self.timing = TaskTiming(self._default_timing.steps, self._default_timing.step_s)
+        for model_id in model_ids:
+            db, _ = self.model_dbs.get(model_id)
+            self._reseed(model_id, db)
+
+    def shutdown(self) -> None:
+        """Stop the workers (emulator stop)."""
+        self._stop.set()
+        with self._lock:
+            for ev in self._cancel.values():
+                ev.set()
+            workers = list(self._workers.values())
+        for w in workers:
+            w.join(timeout=5)
+
+    # ---- API ----------------------------------------------------------------------------------
+    def start(self, model: Any, user: User, kind: str, object_id: str, body: Any) -> dict[str, Any]:
+        """``POST …/{kind}/{id}/tasks`` → NOT_STARTED (§4.6.3). Unknown/null body fields ignored."""
+        if object_id not in kind_objects(model, kind):
+            raise not_found()
+        mapping = body.get("mappingParameters") if isinstance(body, dict) else None
+        if not isinstance(mapping, list):
+            mapping = None
+        task_id = new_task_id()
+        now = self.clock.now_ms()
+        q.insert_task(
+            self.db.conn(),
+            task_id=task_id,
+            model_id=field(model, "id"),
+            kind=kind,
+            object_id=object_id,
+            user_id=user.id,
+            state=NOT_STARTED,
+            progress=0.0,
+            current_step="Not started.",
+            creation_ms=now,
+            mapping_json=json.dumps(mapping) if mapping is not None else None,
+        )
+        self._enqueue(field(model, "id"), task_id)
+        return {"taskId": task_id, "taskState": NOT_STARTED, "creationTime": now}
+
+    def _task_row(self, model: Any, kind: str, object_id: str, task_id: str) -> sqlite3.Row:
+        row = q.get_task(self.db.conn(), task_id)
+        if (
+            row is None
+            or row["model_id"] != field(model, "id")
+            or row["kind"] != kind
+            or row["object_id"] != object_id
+        ):
+            raise not_found()
+        return row
+
+    def status(self, model: Any, kind: str, object_id: str, task_id: str) -> dict[str, Any]:
+        """``GET …/tasks/{taskId}`` (§4.6.4)."""
+        return task_json(self._task_row(model, kind, object_id, task_id))
+
+    def list(self, model: Any, kind: str, object_id: str) -> list[dict[str, Any]]:
+        """``GET …/tasks``: every user's tasks, oldest first; unknown parent → empty (§4.6.5)."""
+        rows = q.list_tasks(self.db.conn(), field(model, "id"), kind, object_id)
+        return [
+            {
+                "taskId": r["task_id"],
+                "taskState": r["state"],
+                "creationTime": r["creation_ms"],
+                "progress": r["progress"],
+            }
+            for r in rows
+        ]
+
+    def cancel(
+        self, model: Any, user: User, kind: str, object_id: str, task_id: str
+    ) -> dict[str, Any]:
+        """``DELETE …/tasks/{taskId}``: queued → CANCELLED now; running → CANCELLING (§4.6.6)."""
+        row = self._task_row(model, kind, object_id, task_id)
+        conn = self.db.conn()
+        with self._lock:
+            row = q.get_task(conn, task_id)
+            if row["state"] == NOT_STARTED:
+                q.update_task(conn, task_id, cancelled_by=user.id)
+                self._finish_cancelled(task_id, q.get_task(conn, task_id))
+            elif row["state"] == IN_PROGRESS:
+                q.update_task(conn, task_id, state=CANCELLING, cancelled_by=user.id)
+                self._cancel.setdefault(task_id, threading.Event()).set()
+            row = q.get_task(conn, task_id)
+        return task_json(row)
+
+    # ---- worker -------------------------------------------------------------------------------
+    def _enqueue(self, model_id: str, task_id: str) -> None:
+        with self._lock:
+            qu = self._queues.get(model_id)
+            if qu is None:
+                qu = self._queues[model_id] = queue.Queue()
+            worker = self._workers.get(model_id)
+            if worker is None or not worker.is_alive():
+                worker = threading.Thread(
+                    target=self._work,
+                    args=(model_id, qu),
+                    name=f"emulator-tasks-{model_id[:8]}",
+                    daemon=True,
+                )
+                self._workers[model_id] = worker
+                worker.start()
+            self._cancel.setdefault(task_id, threading.Event())
+        qu.put(task_id)
+
+    def _work(self, model_id: str, qu: queue.Queue[str]) -> None:
+        db = self.model_db(model_id)
+        conn = db.new_conn()
+        try:
+            while not self._stop.is_set():
+                try:
+                    task_id = qu.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                with self._lock:
+                    self._busy[model_id] = True
+                try:
+                    self._run(conn, task_id)
+                except Exception:  # a worker must survive anything a task does
+                    log.exception("task %s crashed the worker", task_id)
+                finally:
+                    with self._lock:
+                        self._busy[model_id] = False
+                        self._cancel.pop(task_id, None)
+        finally:
+            conn.close()
+
+    def _run(self, conn: sqlite3.Connection, task_id: str) -> None:
+        from pyanaplan.emulator.engine.runner import RunContext, TaskCancelled, run_action
+
+        pconn = self.db.conn()
+        with self._lock:
+            row = q.get_task(pconn, task_id)
+            if row is None or row["state"] != NOT_STARTED:
+                return
+            cancel = self._cancel.setdefault(task_id, threading.Event())
+            if cancel.is_set():
+                self._finish_cancelled(task_id, row)
+                return
+            q.update_task(
+                pconn, task_id, state=IN_PROGRESS, progress=0.0, current_step="Processing ..."
+            )
+        model_id, user_id = row["model_id"], row["user_id"]
+        model = self.directory.model_spec(model_id)
+        pending = _Pending()
+        last = [0.0, "Processing ..."]
+
+        def progress(fraction: float, step: str) -> None:
+            fraction = max(0.0, min(1.0, float(fraction))) * 0.5
+            if abs(fraction - last[0]) >= 0.01 or step != last[1]:
+                last[0], last[1] = fraction, step
+                self._set_progress(task_id, fraction, step)
+
+        def write_export(export_id: str, pieces: Iterable[bytes]) -> int:
+            blobs = self.files.write_blobs(pieces, self.export_chunk_bytes)
+            pending.exports.append((export_id, blobs))
+            return sum(size for _, size in blobs)
+
+        def write_dump(object_id: str, pieces: Iterable[bytes]) -> None:
+            name, size = self.blobs.write(pieces)
+            old = pending.dumps.pop(object_id, None)
+            if old:
+                self.blobs.delete(old[0])
+            pending.dumps[object_id] = (name, size)
+
+        ctx = RunContext(
+            conn=conn,
+            model=model,
+            model_id=model_id,
+            user_id=user_id,
+            task_id=task_id,
+            open_source=lambda file_id: self.files.open_source(model_id, user_id, file_id),
+            write_export=write_export,
+            write_dump=write_dump,
+            progress=progress,
+            cancelled=cancel.is_set,
+        )
+        mapping = json.loads(row["mapping_json"]) if row["mapping_json"] else None
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            outcome = run_action(ctx, row["object_id"], mapping=mapping)
+            self._play_steps(task_id, cancel)
+        except (TaskCancelled, _Cancelled):
+            conn.execute("ROLLBACK")
+            self._discard(pending)
+            self._finish_cancelled(task_id, row)
+            return
+        except Exception as exc:
+            conn.execute("ROLLBACK")
+            self._discard(pending)
+            log.warning("task %s failed: %s", task_id, type(exc).__name__)
+            result = self._result_skeleton(row, successful=False)
+            result["details"] = [_detail(f"The task failed: {type(exc).__name__}.", "taskFailed")]
+            self._finalize(
+                task_id,
+                state=COMPLETE,
+                progress=1.0,
+                current_step="Failed.",
+                result_json=json.dumps(result),
+            )
+            return
+        conn.execute("COMMIT")
+        self._install(model_id, user_id, task_id, pending, outcome)
+        result = outcome.result_dict()
+        self._finalize(
+            task_id,
+            state=COMPLETE,
+            progress=1.0,
+            current_step=outcome.current_step or "Complete.",
+            result_json=json.dumps(result),
+        )
+
+    def _finalize(self, task_id: str, **fields: Any) -> None:
+        # Under the lock so a concurrent cancel cannot leave a finished task in CANCELLING.
+        with self._lock:
+            q.update_task(self.db.conn(), task_id, **fields)
+
+    def _set_progress(self, task_id: str, fraction: float, step: str) -> None:
+        q.update_task(self.db.conn(), task_id, progress=round(fraction, 4), current_step=step)
+
+    def _play_steps(self, task_id: str, cancel: threading.Event) -> None:
+        timing = self.timing
+        steps = max(0, int(timing.steps))
+        for i in range(steps):
+            if timing.step_s > 0:
+                self._set_progress(task_id, 0.5 + 0.5 * i / steps, "Processing ...")
+                if cancel.wait(timing.step_s):
+                    raise _Cancelled
+            elif cancel.is_set():
+                raise _Cancelled
+        if cancel.is_set():
+            raise _Cancelled
+
+    def _discard(self, pending: _Pending) -> None:
+        for name in pending.blob_names():
+            self.blobs.delete(name)
+
+    def _install(
+        self, model_id: str, user_id: str, task_id: str, pending: _Pending, outcome: Any
+    ) -> None:
+        for export_id, blobs in pending.exports:
+            self.files.install_output(model_id, user_id, export_id, blobs)
+        conn = self.db.conn()
+        now = self.clock.now_ms()
+        for object_id, (name, size) in pending.dumps.items():
+            old = q.put_dump(
+                conn,
+                model_id=model_id,
+                user_id=user_id,
+                object_id=object_id,
+                task_id=task_id,
+                size=size,
+                blob=name,
+                accessed_ms=now,
+            )
+            if old and old != name:
+                self.blobs.delete(old)
+        # A clean run of an import removes that user's dump of it (§4.7.1 retention).
+        for out in [outcome, *list(getattr(outcome, "nested", []) or [])]:
+            oid = out.object_id
+            if oid.startswith("112") and oid not in pending.dumps and out.successful:
+                old = q.delete_dump(conn, model_id, user_id, oid)
+                if old:
+                    self.blobs.delete(old)
+
+    def _result_skeleton(self, row: sqlite3.Row, *, successful: bool) -> dict[str, Any]:
+        try:
+            name = kind_objects(self.directory.model_spec(row["model_id"]), row["kind"]).get(
+                row["object_id"], ""
+            )
+        except Exception:
+            name = ""
+        result: dict[str, Any] = {
+            "details": [],
+            "failureDumpAvailable": False,
+            "objectId": row["object_id"],
+            "objectName": name,
+            "successful": successful,
+        }
+        if row["kind"] == "processes":
+            result["nestedResults"] = []
+        return result
+
+    def _finish_cancelled(self, task_id: str, row: sqlite3.Row) -> None:
+        result = self._result_skeleton(row, successful=False)
+        self._finalize(
+            task_id,
+            state=CANCELLED,
+            current_step="Cancelled.",
+            result_json=json.dumps(result),
+        )
+
+    # ---- dumps (§4.7) -------------------------------------------------------------------------
+    def dump(
+        self,
+        model: Any,
+        user: User,
+        kind: str,
+        object_id: str,
+        task_id: str,
+        nested_id: str | None = None,
+    ) -> tuple[Iterator[bytes], int] | None:
+        """The dump CSV of a task (or of one nested import of a process task).
+
+        Returns None when the task has no dump (204); raises 404 when it was replaced or expired.
+        """
+        row = self._task_row(model, kind, object_id, task_id)
+        result = json.loads(row["result_json"]) if row["result_json"] else None
+        if result is None:
+            return None
+        target = object_id if nested_id is None else nested_id
+        if nested_id is not None:
+            nested = [n for n in result.get("nestedResults", []) if n.get("objectId") == nested_id]
+            if not nested:
+                raise not_found()
+            if not nested[0].get("failureDumpAvailable"):
+                return None
+        elif not result.get("failureDumpAvailable"):
+            return None
+        conn = self.db.conn()
+        dump = q.get_dump(conn, field(model, "id"), user.id, target)
+        now = self.clock.now_ms()
+        if dump is None or dump["task_id"] != task_id:
+            raise not_found()
+        if dump["accessed_ms"] + DUMP_TTL_S * 1000 <= now or not self.blobs.exists(dump["blob"]):
+            old = q.delete_dump(conn, field(model, "id"), user.id, target)
+            if old:
+                self.blobs.delete(old)
+            raise not_found()
+        q.touch_dump(conn, field(model, "id"), user.id, target, now)
+        return self.blobs.read(dump["blob"]), dump["size"]
+
+    def _dump_row(
+        self, model: Any, user: User, kind: str, object_id: str, task_id: str, nested_id: str | None
+    ) -> tuple[str, int]:
+        found = self.dump(model, user, kind, object_id, task_id, nested_id)
+        if found is None:
+            raise not_found()
+        pieces, size = found
+        if hasattr(pieces, "close"):
+            pieces.close()  # type: ignore[attr-defined]
+        dump = q.get_dump(self.db.conn(), field(model, "id"), user.id, nested_id or object_id)
+        assert dump is not None
+        return dump["blob"], size
+
+    def dump_chunks(
+        self,
+        model: Any,
+        user: User,
+        kind: str,
+        object_id: str,
+        task_id: str,
+        nested_id: str | None = None,
+    ) -> list[dict[str, str]]:
+        """Dump chunk list (≤ 10 MB chunks, ids from 0)."""
+        _, size = self._dump_row(model, user, kind, object_id, task_id, nested_id)
+        count = max(1, -(-size // self.dump_chunk_bytes))
+        return [{"id": str(i), "name": f"Chunk {i}"} for i in range(count)]
+
+    def dump_chunk(
+        self,
+        model: Any,
+        user: User,
+        kind: str,
+        object_id: str,
+        task_id: str,
+        chunk_id: str,
+        nested_id: str | None = None,
+    ) -> tuple[Iterator[bytes], int]:
+        """One dump chunk's bytes."""
+        blob, size = self._dump_row(model, user, kind, object_id, task_id, nested_id)
+        if not chunk_id.isdigit() or not chunk_id.isascii():
+            raise not_found()
+        n = int(chunk_id)
+        count = max(1, -(-size // self.dump_chunk_bytes))
+        if n >= count:
+            raise not_found()
+        start = n * self.dump_chunk_bytes
+        length = min(self.dump_chunk_bytes, size - start)
+        return self.blobs.read(blob, offset=start, length=length), length
+
+
+def task_json(row: sqlite3.Row) -> dict[str, Any]:
+    """The ``task`` object (§4.6.4): creationTime, progress and currentStep always present."""
+    out: dict[str, Any] = {
+        "type": "taskInformation",
+        "taskId": row["task_id"],
+        "taskState": row["state"],
+        "creationTime": row["creation_ms"],
+        "progress": row["progress"],
+        "currentStep": row["current_step"],
+    }
+    if row["result_json"] and row["state"] in TERMINAL:
+        out["result"] = json.loads(row["result_json"])
+    if row["cancelled_by"] and row["state"] in (CANCELLING, CANCELLED):
+        out["cancelledBy"] = row["cancelled_by"]
+    return out
+
+
+def _detail(message: str, detail_type: str) -> dict[str, Any]:
+    return {"localMessageText": message, "occurrences": 0, "type": detail_type, "values": []}

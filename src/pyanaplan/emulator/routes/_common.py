@@ -1,0 +1,157 @@
+"""Request parsing shared by the route modules: the platform, the caller, JSON bodies, flags."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.routing import Route
+
+from pyanaplan.emulator.engine.directory import User
+from pyanaplan.emulator.engine.errors import EmulatorError, bad_request
+
+if TYPE_CHECKING:
+    from pyanaplan.emulator.app import Platform
+
+T = TypeVar("T")
+WS_PREFIX = "/2/0/workspaces/{workspace_id}/models/{model_id}"
+SHORT_PREFIX = "/2/0/models/{model_id}"
+
+
+def platform(request: Request) -> Platform:
+    """The emulator instance serving this request."""
+    return request.app.state.platform
+
+
+async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run blocking engine code (SQLite, file I/O) off the event loop."""
+    return await run_in_threadpool(fn, *args, **kwargs)
+
+
+def unauthorized() -> EmulatorError:
+    """401 on the Integration API; clients only look at the status (§2.4)."""
+    return EmulatorError(401, "UNAUTHORIZED", "Unauthorized")
+
+
+def bearer_token(request: Request, *, allow_bearer: bool = True) -> str | None:
+    """The token of ``Authorization: AnaplanAuthToken …`` (or ``Bearer …`` on /2/0), any case."""
+    header = request.headers.get("authorization", "")
+    parts = header.split(None, 1)
+    if len(parts) != 2:
+        return None
+    scheme = parts[0].lower()
+    if scheme == "anaplanauthtoken" or (allow_bearer and scheme == "bearer"):
+        return parts[1].strip()
+    return None
+
+
+async def api_user(request: Request) -> User:
+    """The caller of a /2/0 route; 401 for missing, unknown, expired or revoked tokens."""
+    token = bearer_token(request)
+    if not token:
+        raise unauthorized()
+    user = await call(platform(request).auth.user_for_token, token)
+    if user is None:
+        raise unauthorized()
+    return user
+
+
+async def api_model(request: Request) -> tuple[User, Any]:
+    """Caller and model of a model-scoped route (both URL forms); 404 when not visible."""
+    user = await api_user(request)
+    params = request.path_params
+    model = platform(request).directory.model(user, params["model_id"], params.get("workspace_id"))
+    return user, model
+
+
+async def read_body(request: Request, *, limit: int) -> bytes:
+    """The whole (small) request body; 413 past ``limit``."""
+    chunks: list[bytes] = []
+    size = 0
+    async for piece in request.stream():
+        size += len(piece)
+        if size > limit:
+            raise EmulatorError(413, "TOO_LARGE", "Request body too large.")
+        chunks.append(piece)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request, *, required: bool = False) -> Any:
+    """Parse a JSON body whatever its Content-Type; empty → None; malformed → 400 envelope."""
+    raw = await read_body(request, limit=platform(request).settings.max_json_bytes)
+    if not raw.strip():
+        if required:
+            raise bad_request("A JSON request body is required.")
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise bad_request("Malformed JSON in the request body.") from exc
+
+
+def flag(request: Request, name: str) -> bool:
+    """Boolean query parameters are case-insensitive (``true``/``True``, §9 item 6)."""
+    return request.query_params.get(name, "").strip().lower() in ("true", "1", "yes")
+
+
+def sort_strict(
+    request: Request, items: list[dict[str, Any]], fields: dict[str, str]
+) -> list[dict[str, Any]]:
+    """``sort`` on /users, /workspaces, /models: +/- prefix mandatory, field validated (§2.7)."""
+    raw = request.query_params.get("sort")
+    if raw is None or raw == "":
+        return items
+    keys: list[tuple[str, bool]] = []
+    for part in raw.split(","):
+        part = part.strip()
+        if not part or part[0] not in "+-" or len(part) < 2:
+            raise bad_request(
+                f"Bad sort order format: '{part}'. Please follow "
+                "(-){column_name_1},(+){column_name_2}.. format"
+            )
+        if part[1:] not in fields:
+            raise bad_request("Failed to parse sort parameter")
+        keys.append((fields[part[1:]], part[0] == "-"))
+    return _sorted(items, keys)
+
+
+def sort_tolerant(
+    request: Request, items: list[dict[str, Any]], aliases: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """``sort`` on model resources and tasks: prefix optional, unknown fields ignored (§2.7)."""
+    raw = request.query_params.get("sort")
+    if not raw:
+        return items
+    keys: list[tuple[str, bool]] = []
+    for part in raw.split(","):
+        part = part.strip()
+        desc = part.startswith("-")
+        name = part.lstrip("+- ")
+        name = (aliases or {}).get(name, name)
+        if name and items and name in items[0]:
+            keys.append((name, desc))
+    return _sorted(items, keys)
+
+
+def _sorted(items: list[dict[str, Any]], keys: list[tuple[str, bool]]) -> list[dict[str, Any]]:
+    out = list(items)
+    for key, desc in reversed(keys):
+        out.sort(
+            key=lambda i: (
+                i.get(key) is None,
+                str(i.get(key)).lower() if isinstance(i.get(key), str) else i.get(key) or 0,
+            ),
+            reverse=desc,
+        )
+    return out
+
+
+def model_routes(suffix: str, endpoint: Callable[..., Any], methods: list[str]) -> list[Route]:
+    """The same endpoint under ``/workspaces/{ws}/models/{m}`` and ``/models/{m}`` (§4 preamble)."""
+    return [
+        Route(WS_PREFIX + suffix, endpoint, methods=methods),
+        Route(SHORT_PREFIX + suffix, endpoint, methods=methods),
+    ]

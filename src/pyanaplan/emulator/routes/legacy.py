@@ -1,0 +1,374 @@
+"""The legacy Integration API v1.3 tree under ``/1/3`` (reference §5, §3.3, §9 item 43).
+
+Same resources and the same engine as ``/2/0``, rendered the v1.3 way:
+
+* no ``meta``/``status`` envelope — bare JSON arrays and objects;
+* workspaces carry their ID as ``guid``;
+* no tokens: every request carries ``Basic base64(email:password)`` or
+  ``AnaplanCertificate base64(email:PEM)``; the spec's ``settings.legacy_certificate_auth``
+  either accepts the certificate scheme or answers 401 "Auth scheme not supported -
+  AnaplanCertificate", as production now does (§3.3);
+* task start answers a bare ``{"taskId"}``, the task list a bare array, status and cancel a bare
+  task object.
+
+Errors keep the platform's envelope (§2.4): v1.3 clients only read the status code (§5 lists the
+texts Anaplan Connect 1.3 prints per status).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+from typing import Any
+
+from cryptography import x509
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from pyanaplan.emulator.engine import catalog
+from pyanaplan.emulator.engine.directory import User, field
+from pyanaplan.emulator.engine.errors import EmulatorError, not_found
+from pyanaplan.emulator.engine.files import ChunkWriter
+from pyanaplan.emulator.engine.tasks import KINDS
+from pyanaplan.emulator.render import AnaplanJSON, empty, stream
+from pyanaplan.emulator.routes._common import call, platform, read_json
+
+ROOT = "/1/3"
+MODEL = ROOT + "/workspaces/{workspace_id}/models/{model_id}"
+CERT_REJECTED = "Auth scheme not supported - AnaplanCertificate"
+CREDENTIALS_REJECTED = "The user credentials supplied were not valid"
+GZIP_TYPES = ("application/x-gzip", "application/gzip")
+
+
+def bare(payload: Any, status: int = 200) -> Response:
+    """A v1.3 body: the payload itself, no envelope (§5)."""
+    return AnaplanJSON(payload, status_code=status)
+
+
+def _is_gzip(request: Request) -> bool:
+    """Chunk bodies are gzip when the client says `application/x-gzip` (§4.5.2)."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return ctype in GZIP_TYPES
+
+
+async def _receive_into(request: Request, writer: ChunkWriter) -> None:
+    """Stream a chunk body into the engine's writer, piece by piece (never whole in memory)."""
+    try:
+        async for piece in request.stream():
+            writer.feed(piece)
+    except BaseException:
+        writer.abort()
+        raise
+
+
+# ---- per-request credentials (§3.3) ------------------------------------------------------------
+
+
+def _rejected(message: str = CREDENTIALS_REJECTED) -> EmulatorError:
+    return EmulatorError(401, "UNAUTHORIZED", message)
+
+
+def _basic_user(request: Request, value: str) -> User:
+    """``Basic base64(email:password)``; the password is compared in constant time."""
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise _rejected() from exc
+    email, sep, password = decoded.partition(":")
+    user = platform(request).directory.user_by_email(email) if sep else None
+    if user is None or not secrets.compare_digest(user.password.encode(), password.encode()):
+        raise _rejected()
+    return user
+
+
+def _certificate_user(request: Request, value: str) -> User:
+    """``AnaplanCertificate base64(email:PEM)``: the PEM must be registered for that email."""
+    plat = platform(request)
+    policy = str(field(field(plat.spec, "settings"), "legacy_certificate_auth", "accept"))
+    if policy.lower() != "accept":
+        raise _rejected(CERT_REJECTED)
+    try:
+        decoded = base64.b64decode(value, validate=False).decode("utf-8")
+        email, sep, pem = decoded.partition(":")
+        cert = x509.load_pem_x509_certificate(pem.strip().encode()) if sep else None
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise _rejected() from exc
+    if cert is None:
+        raise _rejected()
+    now_s = plat.clock.now_s()
+    if not cert.not_valid_before_utc.timestamp() <= now_s <= cert.not_valid_after_utc.timestamp():
+        raise _rejected()
+    # The auth service's certificate registry decides who a certificate belongs to (§3.1.2).
+    owner = plat.auth._certificate_user(cert)
+    if owner is None or owner.email.lower() != email.strip().lower():
+        raise _rejected()
+    return owner
+
+
+async def legacy_user(request: Request) -> User:
+    """The caller of a /1/3 route; 401 unless Basic or AnaplanCertificate identifies a user."""
+    scheme, _, value = request.headers.get("authorization", "").strip().partition(" ")
+    scheme = scheme.lower()  # schemes are case-insensitive (§9 item 2)
+    if scheme == "basic":
+        return await call(_basic_user, request, value.strip())
+    if scheme == "anaplancertificate":
+        return await call(_certificate_user, request, value.strip())
+    raise _rejected()
+
+
+async def legacy_model(request: Request) -> tuple[User, Any]:
+    """Caller and model; 404 for unknown, wrong-case or invisible workspaces and models."""
+    user = await legacy_user(request)
+    params = request.path_params
+    model = platform(request).directory.model(user, params["model_id"], params["workspace_id"])
+    return user, model
+
+
+def _kind(request: Request) -> str:
+    kind = request.path_params["kind"]
+    if kind not in KINDS:
+        raise not_found()
+    return kind
+
+
+# ---- workspaces and models ---------------------------------------------------------------------
+
+
+async def workspaces(request: Request) -> Response:
+    """``GET /1/3/workspaces/`` → ``[{guid, name, active}]`` (§5)."""
+    user = await legacy_user(request)
+    d = platform(request).directory
+    items = []
+    for ws in d.member_workspaces(user):
+        entry = d.workspace_json(ws, tenant_details=False)
+        items.append({"guid": entry["id"], "name": entry["name"], "active": entry["active"]})
+    return bare(items)
+
+
+async def models(request: Request) -> Response:
+    """``GET /1/3/workspaces/{ws}/models`` → ``[{id, name, activeState}]``."""
+    user = await legacy_user(request)
+    d = platform(request).directory
+    ws = d.workspace(user, request.path_params["workspace_id"])
+    items = [d.model_json(m, details=False) for m in d.visible_models(user, field(ws, "id"))]
+    return bare([{k: m[k] for k in ("id", "name", "activeState")} for m in items])
+
+
+async def modules(request: Request) -> Response:
+    """``GET …/models/{m}/modules`` → ``[{id, name}]`` (§5)."""
+    _, model = await legacy_model(request)
+    return bare([{"id": m.id, "name": m.name} for m in model.modules])
+
+
+async def module_views(request: Request) -> Response:
+    """``GET …/modules/{id}/views`` → the module's default view, whose ID is the module's (§2.5)."""
+    _, model = await legacy_model(request)
+    found = [m for m in model.modules if m.id == request.path_params["module_id"]]
+    if not found:
+        raise not_found()
+    return bare([{"id": found[0].id, "name": found[0].name, "moduleId": found[0].id}])
+
+
+# ---- files -------------------------------------------------------------------------------------
+
+
+async def list_files(request: Request) -> Response:
+    user, model = await legacy_model(request)
+    return bare(await call(platform(request).files.list_files, model, user))
+
+
+async def set_chunk_count(request: Request) -> Response:
+    """``POST …/files/{id}`` with the file object → the bare file object (§5)."""
+    user, model = await legacy_model(request)
+    body = await read_json(request)
+    files = platform(request).files
+    file = await call(files.set_chunk_count, model, user, request.path_params["file_id"], body)
+    return bare(file)
+
+
+async def put_file(request: Request) -> Response:
+    user, model = await legacy_model(request)
+    files = platform(request).files
+    file_id = request.path_params["file_id"]
+    writer = await call(files.begin_whole, model, user, file_id, gzip=_is_gzip(request))
+    await _receive_into(request, writer)
+    await call(files.put_whole, model, user, file_id, writer)
+    return empty(204)
+
+
+async def get_file(request: Request) -> Response:
+    user, model = await legacy_model(request)
+    files = platform(request).files
+    pieces, size = await call(files.read_whole, model, user, request.path_params["file_id"])
+    return stream(pieces, size, "application/octet-stream")
+
+
+async def delete_file(request: Request) -> Response:
+    user, model = await legacy_model(request)
+    await call(platform(request).files.delete, model, user, request.path_params["file_id"])
+    return empty(204)
+
+
+async def file_root(request: Request) -> Response:
+    handler = {"GET": get_file, "POST": set_chunk_count, "PUT": put_file, "DELETE": delete_file}
+    return await handler[request.method](request)
+
+
+async def complete(request: Request) -> Response:
+    user, model = await legacy_model(request)
+    body = await read_json(request)
+    files = platform(request).files
+    return bare(await call(files.complete, model, user, request.path_params["file_id"], body))
+
+
+async def list_chunks(request: Request) -> Response:
+    """``[{"id": "0", "name": "Chunk 0"}, …]``; an empty array when there are none."""
+    user, model = await legacy_model(request)
+    files = platform(request).files
+    return bare(await call(files.list_chunks, model, user, request.path_params["file_id"]))
+
+
+async def chunk_item(request: Request) -> Response:
+    user, model = await legacy_model(request)
+    files = platform(request).files
+    file_id, chunk_id = request.path_params["file_id"], request.path_params["chunk_id"]
+    if request.method == "GET":
+        pieces, size = await call(files.read_chunk, model, user, file_id, chunk_id)
+        return stream(pieces, size, "application/octet-stream")
+    chunk_no, writer = await call(
+        files.begin_chunk, model, user, file_id, chunk_id, gzip=_is_gzip(request)
+    )
+    await _receive_into(request, writer)
+    await call(files.store_chunk, model, user, file_id, chunk_no, writer)
+    return empty(204)
+
+
+# ---- imports, exports, actions, processes ------------------------------------------------------
+
+_LISTERS = {
+    "imports": catalog.list_imports,
+    "exports": catalog.list_exports,
+    "actions": catalog.list_actions,
+    "processes": catalog.list_processes,
+}
+
+
+async def list_objects(request: Request) -> Response:
+    _, model = await legacy_model(request)
+    return bare(_LISTERS[_kind(request)](model))
+
+
+async def object_metadata(request: Request) -> Response:
+    """Bare metadata: ``exports/{id}`` (§5), and the same for imports and processes."""
+    _, model = await legacy_model(request)
+    kind, object_id = _kind(request), request.path_params["object_id"]
+    plat = platform(request)
+    if kind == "exports":
+
+        def load() -> dict[str, Any] | None:
+            conn = plat.tasks.model_db(model.id).conn()
+            return catalog.export_metadata(model, object_id, conn)
+
+        data = await call(load)
+    elif kind == "imports":
+        data = catalog.import_metadata(model, object_id)
+    elif kind == "processes":
+        data = catalog.process_metadata(model, object_id)
+    else:
+        data = next((a for a in catalog.list_actions(model) if a["id"] == object_id), None)
+    if data is None:
+        raise not_found()
+    return bare(data)
+
+
+# ---- tasks and dumps ---------------------------------------------------------------------------
+
+
+async def tasks_root(request: Request) -> Response:
+    """``POST`` → bare ``{"taskId"}``; ``GET`` → bare array of task summaries (§5)."""
+    kind = _kind(request)
+    user, model = await legacy_model(request)
+    tasks = platform(request).tasks
+    object_id = request.path_params["object_id"]
+    if request.method == "POST":
+        body = await read_json(request)
+        task = await call(tasks.start, model, user, kind, object_id, body)
+        return bare({"taskId": task["taskId"]})
+    return bare(await call(tasks.list, model, kind, object_id))
+
+
+async def task_item(request: Request) -> Response:
+    """``GET`` → bare status; ``DELETE`` cancels and answers the bare status."""
+    kind = _kind(request)
+    user, model = await legacy_model(request)
+    tasks = platform(request).tasks
+    args = (kind, request.path_params["object_id"], request.path_params["task_id"])
+    if request.method == "DELETE":
+        return bare(await call(tasks.cancel, model, user, *args))
+    return bare(await call(tasks.status, model, *args))
+
+
+def _dump_args(request: Request) -> tuple[str, str, str, str | None]:
+    p = request.path_params
+    return _kind(request), p["object_id"], p["task_id"], p.get("nested_id")
+
+
+async def dump(request: Request) -> Response:
+    """Import dump / process nested dump: text/plain CSV, 204 when there is none (§4.7)."""
+    user, model = await legacy_model(request)
+    found = await call(platform(request).tasks.dump, model, user, *_dump_args(request))
+    if found is None:
+        return empty(204)
+    pieces, size = found
+    return stream(pieces, size, "text/plain")
+
+
+async def dump_chunks(request: Request) -> Response:
+    user, model = await legacy_model(request)
+    return bare(await call(platform(request).tasks.dump_chunks, model, user, *_dump_args(request)))
+
+
+async def dump_chunk(request: Request) -> Response:
+    user, model = await legacy_model(request)
+    kind, object_id, task_id, nested_id = _dump_args(request)
+    pieces, size = await call(
+        platform(request).tasks.dump_chunk,
+        model,
+        user,
+        kind,
+        object_id,
+        task_id,
+        request.path_params["chunk_id"],
+        nested_id,
+    )
+    return stream(pieces, size, "text/plain")
+
+
+TASK = MODEL + "/{kind}/{object_id}/tasks/{task_id}"
+ROUTES = [
+    Route(ROOT + "/workspaces", workspaces, methods=["GET"]),
+    Route(ROOT + "/workspaces/", workspaces, methods=["GET"]),
+    Route(ROOT + "/workspaces/{workspace_id}/models", models, methods=["GET"]),
+    Route(ROOT + "/workspaces/{workspace_id}/models/", models, methods=["GET"]),
+    Route(MODEL + "/modules", modules, methods=["GET"]),
+    Route(MODEL + "/modules/{module_id}/views", module_views, methods=["GET"]),
+    Route(MODEL + "/files", list_files, methods=["GET"]),
+    Route(MODEL + "/files/", list_files, methods=["GET"]),
+    Route(MODEL + "/files/{file_id}", file_root, methods=["GET", "POST", "PUT", "DELETE"]),
+    Route(MODEL + "/files/{file_id}/complete", complete, methods=["POST"]),
+    Route(MODEL + "/files/{file_id}/chunks", list_chunks, methods=["GET"]),
+    Route(MODEL + "/files/{file_id}/chunks/{chunk_id}", chunk_item, methods=["GET", "PUT"]),
+    Route(MODEL + "/{kind}", list_objects, methods=["GET"]),
+    Route(MODEL + "/{kind}/", list_objects, methods=["GET"]),
+    Route(MODEL + "/{kind}/{object_id}", object_metadata, methods=["GET"]),
+    Route(MODEL + "/{kind}/{object_id}/tasks", tasks_root, methods=["GET", "POST"]),
+    Route(TASK, task_item, methods=["GET", "DELETE"]),
+    Route(TASK + "/dump", dump, methods=["GET"]),
+    Route(TASK + "/dump/chunks", dump_chunks, methods=["GET"]),
+    Route(TASK + "/dump/chunks/{chunk_id}", dump_chunk, methods=["GET"]),
+    Route(TASK + "/dumps/{nested_id}", dump, methods=["GET"]),
+    Route(TASK + "/dumps/{nested_id}/chunks", dump_chunks, methods=["GET"]),
+    Route(TASK + "/dumps/{nested_id}/chunks/{chunk_id}", dump_chunk, methods=["GET"]),
+]

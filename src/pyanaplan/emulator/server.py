@@ -1,0 +1,381 @@
+"""Run an emulator: in-process for tests (`Emulator`) or in the foreground for the CLI (`serve`)."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pyanaplan.emulator.settings import EmulatorSettings
+
+START_TIMEOUT_S = 15.0
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Answers go out as header + body writes; without NODELAY a delayed ACK adds ~40 ms each.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(512)
+    sock.setblocking(False)
+    return sock
+
+
+def _url_host(host: str) -> str:
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts local connections."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Emulator:
+    """A local Anaplan on a free port, served by uvicorn in a background thread.
+
+    Use as a context manager::
+
+        with Emulator() as emu:
+            httpx2.post(f"{emu.auth_url}/token/authenticate", auth=emu.users[0])
+
+    Args:
+        spec: a spec object (``load_spec``/``parse_spec``), a YAML path, or None for the demo spec.
+        data_dir: where state lives; None = a temporary directory removed on stop (``--in-memory``).
+        host: interface to bind (loopback by default).
+        port: 0 picks a free port.
+        token_ttl_s: token lifetime in seconds.
+        tls: serve https with a local CA (see `ca_path`).
+        task_step_s: default seconds per task progress step.
+    """
+
+    def __init__(
+        self,
+        spec: Any = None,
+        data_dir: str | Path | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token_ttl_s: int = 2100,
+        tls: bool = False,
+        *,
+        task_step_s: float = 0.0,
+        oauth_interval_s: float = 5.0,
+    ) -> None:
+        self._spec = spec
+        self._data_dir_arg = Path(data_dir) if data_dir is not None else None
+        self.host = host
+        self._port = port
+        self.token_ttl_s = token_ttl_s
+        self.tls = tls
+        self._task_step_s = task_step_s
+        self._oauth_interval_s = oauth_interval_s
+        self._tmp: str | None = None
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self.app: Any = None
+        self.data_dir: Path | None = None
+        self.port: int = 0
+        self.ca_path: Path | None = None
+
+    # ---- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> Emulator:
+        """Start serving; returns once the port accepts connections (bounded wait)."""
+        import uvicorn
+
+        from pyanaplan.emulator.app import create_app
+
+        if self._data_dir_arg is None:
+            self._tmp = tempfile.mkdtemp(prefix="pyanaplan-emulator-")
+            self.data_dir = Path(self._tmp)
+        else:
+            self.data_dir = self._data_dir_arg
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        spec, spec_path = self._spec, None
+        if isinstance(spec, (str, Path)):
+            spec, spec_path = None, Path(spec)
+        settings = EmulatorSettings(
+            data_dir=self.data_dir,
+            spec=spec,
+            spec_path=spec_path,
+            token_ttl_s=self.token_ttl_s,
+            task_step_s=self._task_step_s,
+            oauth_interval_s=self._oauth_interval_s,
+        )
+        self.app = create_app(settings)
+        ssl_kwargs: dict[str, Any] = {}
+        if self.tls:
+            from pyanaplan.emulator.tls import ensure_server_certificate
+
+            names = {self.host, "127.0.0.1", "localhost"}
+            paths = ensure_server_certificate(self.data_dir / "tls", hosts=sorted(names))
+            self.ca_path = paths.ca_cert
+            ssl_kwargs = {
+                "ssl_certfile": str(paths.server_cert),
+                "ssl_keyfile": str(paths.server_key),
+            }
+        sock = _bind(self.host, self._port)
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=2,
+            h11_max_incomplete_event_size=64 * 1024,
+            **ssl_kwargs,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [sock]},
+            name=f"emulator-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the emulator did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and remove a temporary data directory."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._server = None
+        self._thread = None
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ---- addresses ----------------------------------------------------------------------------
+    @property
+    def origin(self) -> str:
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{_url_host(self.host)}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """Integration API origin (clients append ``/2/0``)."""
+        return self.origin
+
+    @property
+    def auth_url(self) -> str:
+        """Auth service origin (``/token/…``)."""
+        return self.origin
+
+    @property
+    def oauth_url(self) -> str:
+        """OAuth origin (``/oauth/…``)."""
+        return self.origin
+
+    @property
+    def users(self) -> list[tuple[str, str]]:
+        """(email, password) of every spec user; the first is the demo user."""
+        return [(u.email, u.password) for u in self._platform.directory.users]
+
+    @property
+    def _platform(self) -> Any:
+        if self.app is None:
+            raise RuntimeError("the emulator is not running")
+        return self.app.state.platform
+
+    # ---- test controls (same as /__emulator__/) -----------------------------------------------
+    def reset(self) -> None:
+        """Back to the spec's state; clears faults, bandwidth caps, clock offset, request log."""
+        self._platform.control.reset()
+
+    def inject(
+        self,
+        path: str = "*",
+        method: str | None = None,
+        status: int | None = None,
+        *,
+        retry_after: float | None = None,
+        retry_after_http_date: bool = False,
+        drop: bool = False,
+        delay_s: float = 0.0,
+        expire_token: bool = False,
+        times: int | None = 1,
+        fraction: float | None = None,
+        message: str | None = None,
+    ) -> int:
+        """Add a fault rule; returns its id. See `pyanaplan.emulator.faults.FaultRule`."""
+        return self._platform.control.inject(
+            path=path,
+            method=method,
+            status=status,
+            retry_after=retry_after,
+            retry_after_http_date=retry_after_http_date,
+            drop=drop,
+            delay_s=delay_s,
+            expire_token=expire_token,
+            times=times,
+            fraction=fraction,
+            message=message,
+        )
+
+    def clear_faults(self) -> None:
+        self._platform.control.clear_faults()
+
+    def set_bandwidth(
+        self, request_bps: float | None = None, response_bps: float | None = None
+    ) -> None:
+        """Cap request/response body throughput in bytes per second (None = unlimited)."""
+        self._platform.control.set_bandwidth(request_bps, response_bps)
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the emulated clock forward (token, file and dump expiry)."""
+        return self._platform.control.advance_clock(seconds)
+
+    def set_task_timing(self, steps: int = 3, step_s: float = 0.0) -> None:
+        """Tasks take ``steps`` progress steps of ``step_s`` seconds after the engine ran."""
+        self._platform.control.set_task_timing(steps, step_s)
+
+    def requests(self) -> list[dict[str, Any]]:
+        """``[{method, path, status, request_bytes}]`` since the last reset."""
+        return self._platform.control.requests()
+
+    def approve_device(self, user_code: str, email: str | None = None) -> None:
+        """Approve an OAuth device code as ``email`` (default: the first spec user)."""
+        self._platform.control.approve_device(user_code, email)
+
+    def deny_device(self, user_code: str) -> None:
+        self._platform.control.approve_device(user_code, None, approve=False)
+
+    def register_certificate(self, email: str, pem: str | bytes) -> str:
+        """Register a PEM certificate for CA-certificate sign-in; returns its fingerprint."""
+        text = pem.decode() if isinstance(pem, bytes) else pem
+        return self._platform.control.register_certificate(email, text)
+
+    def set_oauth_interval(self, seconds: float) -> None:
+        """Device-grant polling interval (slow_down below it)."""
+        self._platform.control.set_oauth_interval(seconds)
+
+
+def env_lines(origin: str, email: str, password: str) -> list[str]:
+    """``export ANAPLAN_…=…`` lines pointing a client at the emulator."""
+    return [
+        f"export ANAPLAN_API_URL={origin}",
+        f"export ANAPLAN_AUTH_URL={origin}",
+        f"export ANAPLAN_OAUTH_URL={origin}",
+        f"export ANAPLAN_USER={email}",
+        f"export ANAPLAN_PASSWORD={password}",
+    ]
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8650,
+    data_dir: str | Path | None = None,
+    in_memory: bool = False,
+    spec: str | Path | None = None,
+    token_ttl_s: int = 2100,
+    tls: bool = False,
+    env_file: str | Path | None = None,
+    print_fn: Callable[[str], None] = print,
+    *,
+    stop_event: threading.Event | None = None,
+) -> int:
+    """Run the emulator in the foreground until Ctrl-C (``pyanaplan emulator serve``).
+
+    Prints the base URLs, the spec users' credentials and ``export ANAPLAN_…`` lines (also written
+    to ``env_file`` with mode 0600 when given); warns when the host is not loopback.
+
+    Args:
+        host: interface to bind.
+        port: TCP port (0 = any free port).
+        data_dir: state directory (default: the platform's user data dir, unless ``in_memory``).
+        in_memory: keep state in a temporary directory removed on exit.
+        spec: YAML spec path (None = demo spec).
+        token_ttl_s: token lifetime.
+        tls: serve https with a generated local CA.
+        env_file: where to write the export lines.
+        print_fn: output function (the CLI passes its console printer).
+        stop_event: when set, the server stops (tests).
+
+    Returns:
+        Exit code 0.
+    """
+    if data_dir is None and not in_memory:
+        import platformdirs
+
+        data_dir = Path(platformdirs.user_data_dir("pyanaplan")) / "emulator"
+    if not is_loopback(host):
+        print_fn(
+            f"Warning: binding {host}, which is not a loopback address: anyone who can reach "
+            "this machine can use the emulator and its demo credentials."
+        )
+    emu = Emulator(
+        spec=spec,
+        data_dir=None if in_memory else data_dir,
+        host=host,
+        port=port,
+        token_ttl_s=token_ttl_s,
+        tls=tls,
+    )
+    emu.start()
+    try:
+        origin = emu.origin
+        print_fn(f"Anaplan emulator running at {origin}")
+        print_fn(f"  Integration API: {origin}/2/0   auth: {origin}/token   OAuth: {origin}/oauth")
+        print_fn(f"  Data directory: {'(in memory)' if in_memory else emu.data_dir}")
+        if emu.ca_path is not None:
+            print_fn(f"  TLS: trust this CA certificate: {emu.ca_path}")
+        for email, password in emu.users:
+            print_fn(f"  User: {email}  password: {password}")
+        if emu.users:
+            email, password = emu.users[0]
+            lines = env_lines(origin, email, password)
+            if emu.ca_path is not None:
+                lines.append(f"export ANAPLAN_CA_BUNDLE={emu.ca_path}")
+            for line in lines:
+                print_fn(line)
+            if env_file is not None:
+                _write_private(Path(env_file), "\n".join(lines) + "\n")
+                print_fn(f"  Wrote {env_file}")
+        print_fn("Press Ctrl-C to stop.")
+        waiter = stop_event or threading.Event()
+        try:
+            while not waiter.wait(0.5):
+                if emu._thread is None or not emu._thread.is_alive():
+                    break
+        except KeyboardInterrupt:
+            pass
+    finally:
+        emu.stop()
+    return 0
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file readable by the owner only (it holds a password)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.chmod(path, 0o600)

@@ -1,0 +1,228 @@
+"""Every exception pyanaplan raises, in one tree.
+
+```
+AnaplanError
+ ├── ConfigError                       bad settings / bad input (exit 2)
+ ├── TransportError                    connection failure, timeout, TLS (exit 5)
+ ├── APIError(status, code, message, request_id, method, url)
+ │    ├── AuthenticationError          401, bad credentials, cert rejected (exit 3)
+ │    ├── PermissionDeniedError        403 (exit 3)
+ │    ├── NotFoundError                404 (exit 4)
+ │    ├── ConflictError                409/422/423 (exit 5)
+ │    ├── RateLimitedError             429 after retries (exit 5)
+ │    └── ServerError                  5xx after retries (exit 5)
+ ├── TaskFailedError(result)           task COMPLETE with successful=false, or CANCELLED (exit 1)
+ ├── TransferError                     size/chunk mismatch, stale resume state (exit 5)
+ └── NameResolutionError(kind, query, candidates)           (exit 4)
+      ├── NameNotFoundError
+      └── AmbiguousNameError
+```
+
+Every error carries a `hint` saying what to do next. Messages and hints never contain secrets;
+only `http/_raise.py` builds `APIError`s from responses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "APIError",
+    "AmbiguousNameError",
+    "AnaplanError",
+    "AuthenticationError",
+    "ConfigError",
+    "ConflictError",
+    "NameCandidate",
+    "NameNotFoundError",
+    "NameResolutionError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "ServerError",
+    "TaskFailedError",
+    "TransferError",
+    "TransportError",
+]
+
+
+class AnaplanError(Exception):
+    """Root of every pyanaplan error.
+
+    Attributes:
+        message: What happened, naming the object involved.
+        hint: What to do next (may be empty).
+    """
+
+    default_hint = ""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint if hint is not None else self.default_hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(AnaplanError):
+    """Bad settings or bad input: missing credentials, unreadable key, unknown region."""
+
+    default_hint = "Check the arguments, ANAPLAN_* environment variables and config.toml profile."
+
+
+class TransportError(AnaplanError):
+    """The request never got an HTTP answer: connection refused, timeout, TLS failure."""
+
+    default_hint = "Check the network, proxy settings and the API/auth URLs, then retry."
+
+
+class APIError(AnaplanError):
+    """The server answered with an error status.
+
+    Attributes:
+        status: HTTP status code.
+        code: The service's own error code when it sent one (e.g. "FAILURE_BAD_CREDENTIAL",
+            "invalid_grant"), else None.
+        request_id: A request id header from the server, if any.
+        method: HTTP method of the failed request.
+        url: URL of the failed request, without credentials or query secrets.
+    """
+
+    default_hint = "See the message above; retry if the problem was temporary."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        code: str | None = None,
+        request_id: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.method = method
+        self.url = url
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status={self.status}, code={self.code!r}, "
+            f"message={self.message!r}, method={self.method!r}, url={self.url!r})"
+        )
+
+
+class AuthenticationError(APIError):
+    """Credentials were rejected, a token expired and could not be renewed, or a cert is unknown."""
+
+    default_hint = (
+        "Check the user and password, certificate and key, or token; for certificate auth make "
+        "sure the certificate is registered for the user in Anaplan."
+    )
+
+
+class PermissionDeniedError(APIError):
+    """The user is authenticated but lacks the role for this call."""
+
+    default_hint = "Ask a workspace administrator for access to this workspace or model."
+
+
+class NotFoundError(APIError):
+    """The object does not exist, or the user cannot see it (Anaplan masks NO-ACCESS as 404)."""
+
+    default_hint = (
+        "Check the workspace, model and object IDs (IDs are case-sensitive) and that the user "
+        "has access."
+    )
+
+
+class ConflictError(APIError):
+    """The model is busy, locked or archived (409/422/423)."""
+
+    default_hint = "Wait for the model to become available (or unlock/unarchive it) and retry."
+
+
+class RateLimitedError(APIError):
+    """Anaplan kept answering 429 after every retry."""
+
+    default_hint = "Slow down: lower --concurrency or wait a minute before retrying."
+
+
+class ServerError(APIError):
+    """Anaplan kept answering 5xx after every retry allowed for this call."""
+
+    default_hint = "Anaplan had a server-side problem; retry later or check status.anaplan.com."
+
+
+class TaskFailedError(AnaplanError):
+    """A task completed unsuccessfully or was cancelled; `result` holds the parsed outcome."""
+
+    default_hint = "Look at the task details and any failure dumps that were downloaded."
+
+    def __init__(self, message: str, *, result: Any, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.result = result
+
+
+class TransferError(AnaplanError):
+    """An upload or download did not match what was sent or expected."""
+
+    default_hint = "Run the transfer again; it resumes from the chunks that are known to be good."
+
+
+class NameCandidate(tuple[str, str]):
+    """A (name, id) pair offered as a suggestion or as one of several matches."""
+
+    __slots__ = ()
+
+    def __new__(cls, name: str, id_: str) -> NameCandidate:
+        return super().__new__(cls, (name, id_))
+
+    @property
+    def name(self) -> str:
+        return self[0]
+
+    @property
+    def id(self) -> str:
+        return self[1]
+
+
+class NameResolutionError(AnaplanError):
+    """A name or ID did not pick exactly one object.
+
+    Attributes:
+        kind: "workspace", "model", "file", "import", "export", "action" or "process".
+        query: What the caller asked for.
+        candidates: (name, id) pairs: the closest matches, or every ambiguous match.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str,
+        query: str,
+        candidates: Sequence[tuple[str, str]] = (),
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.kind = kind
+        self.query = query
+        self.candidates = [NameCandidate(name, id_) for name, id_ in candidates]
+
+
+class NameNotFoundError(NameResolutionError):
+    """No object has that ID, name or code."""
+
+    default_hint = "Check the spelling, or list the objects to see what exists."
+
+
+class AmbiguousNameError(NameResolutionError):
+    """More than one object has that name or code; pass the ID instead."""
+
+    default_hint = "Several objects match; pass the ID of the one you mean."

@@ -1,0 +1,158 @@
+"""Turn HTTP responses and httpx2 exceptions into pyanaplan errors — the only place that does.
+
+Three error body shapes exist (reference §2.4, §3.1.6, §3.2): the Integration API envelope
+`{"status": {"code", "message"}, "path", "timestamp"}`, the auth service's
+`{"status": "FAILURE_…", "statusMessage"}` and OAuth's `{"error", "error_description"}`. Bodies may
+also be empty or not JSON (401 on the Integration API has no documented body).
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import httpx2
+
+from pyanaplan.errors import (
+    APIError,
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+)
+
+__all__ = ["error_for_response", "raise_for_response", "safe_url", "transport_error"]
+
+_REQUEST_ID_HEADERS = ("x-request-id", "x-anaplan-request-id", "x-correlation-id", "x-b3-traceid")
+
+
+def safe_url(url: httpx2.URL | str) -> str:
+    """The URL without userinfo or query string, safe for messages and logs."""
+    parsed = httpx2.URL(str(url))
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.host}{port}{parsed.path}"
+
+
+def _body_json(response: httpx2.Response) -> Any:
+    try:
+        if not response.content:
+            return None
+        return response.json()
+    except (ValueError, UnicodeDecodeError, httpx2.ResponseNotRead):
+        return None
+
+
+def _parse_body(response: httpx2.Response) -> tuple[str | None, str | None]:
+    """Return (code, message) from any of the three known error shapes."""
+    body = _body_json(response)
+    if not isinstance(body, dict):
+        return None, None
+    status = body.get("status")
+    if isinstance(status, dict):  # Integration API envelope
+        message = status.get("message")
+        return None, str(message) if message else None
+    if isinstance(status, str):  # auth service
+        message = body.get("statusMessage")
+        return status, str(message) if message else None
+    if "error" in body:  # OAuth
+        description = body.get("error_description")
+        return str(body["error"]), str(description) if description else None
+    message = body.get("message")
+    return None, str(message) if isinstance(message, str) else None
+
+
+def _error_class(status: int) -> type[APIError]:
+    if status == 401:
+        return AuthenticationError
+    if status == 403:
+        return PermissionDeniedError
+    if status in (404, 410):  # §4.7.1: treat 404 and 410 alike
+        return NotFoundError
+    if status in (409, 422, 423):
+        return ConflictError
+    if status == 429:
+        return RateLimitedError
+    if status >= 500:
+        return ServerError
+    return APIError
+
+
+def error_for_response(
+    response: httpx2.Response, *, what: str | None = None, hint: str | None = None
+) -> APIError:
+    """Build the typed error for an error response.
+
+    Args:
+        response: The failed response (its body must have been read).
+        what: Optional description of the object involved, e.g. "file 'Sales.csv' (113000000003)".
+        hint: Optional hint overriding the class default.
+    """
+    request = response.request
+    code, message = _parse_body(response)
+    reason = response.reason_phrase or "error"
+    summary = f"{request.method} {request.url.path} failed: {response.status_code} {reason}"
+    if message and message.lower() != reason.lower():
+        summary += f": {message}"
+    if what:
+        summary = f"{what}: {summary}"
+    request_id = next(
+        (response.headers[h] for h in _REQUEST_ID_HEADERS if h in response.headers), None
+    )
+    cls = _error_class(response.status_code)
+    return cls(
+        summary,
+        status=response.status_code,
+        code=code,
+        request_id=request_id,
+        method=request.method,
+        url=safe_url(request.url),
+        hint=hint,
+    )
+
+
+def raise_for_response(
+    response: httpx2.Response, *, expect: tuple[int, ...] = (), what: str | None = None
+) -> None:
+    """Raise the typed error if the status is >= 400 and not listed in `expect`."""
+    if response.status_code >= 400 and response.status_code not in expect:
+        raise error_for_response(response, what=what)
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLError):
+            return True
+        text = str(current)
+        if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def transport_error(exc: httpx2.HTTPError, *, method: str, url: httpx2.URL | str) -> TransportError:
+    """Wrap an httpx2 transport exception (the caller raises it `from exc`)."""
+    where = f"{method} {safe_url(url)}"
+    if _is_tls_failure(exc):
+        return TransportError(
+            f"TLS verification failed for {where}.",
+            hint=(
+                "The server certificate is not trusted: pass --ca-bundle PATH (or "
+                "ANAPLAN_CA_BUNDLE) with your proxy's or server's CA certificate."
+            ),
+        )
+    if isinstance(exc, httpx2.TimeoutException):
+        return TransportError(
+            f"Timed out: {where} ({type(exc).__name__}).",
+            hint="The model may be busy or dormant; retry later or raise --timeout.",
+        )
+    if isinstance(exc, httpx2.ProxyError):
+        return TransportError(
+            f"Proxy error for {where}: {exc}.", hint="Check --proxy and HTTPS_PROXY/NO_PROXY."
+        )
+    return TransportError(f"Connection failed: {where} ({type(exc).__name__}: {exc}).")

@@ -1,0 +1,359 @@
+"""Start, wait for, inspect and cancel import/export/action/process tasks (reference §4.6).
+
+Starting a task is the one call that must never be repeated blindly (§10.27): a retried POST can
+run an import twice. After an ambiguous failure (connection lost, timeout, 5xx) the task list is
+checked for a task created since the request before another start is attempted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from pyanaplan.errors import ConfigError, ServerError, TaskFailedError, TransportError
+from pyanaplan.http._session import ApiSession
+from pyanaplan.models.tasks import TaskStatus, TaskSummary, task_payload
+from pyanaplan.tasks.dumps import download_dumps
+from pyanaplan.tasks.results import KINDS, TaskResult, parse_task_result
+from pyanaplan.tasks.wait import TaskTimeoutError, wait_for_task
+from pyanaplan.transfer.download import download_file
+from pyanaplan.transfer.progress import TaskProgressCallback
+
+__all__ = [
+    "START_ATTEMPTS",
+    "START_SKEW_S",
+    "cancel_task",
+    "get_task",
+    "list_tasks",
+    "mapping_parameters",
+    "run_task",
+    "start_task",
+]
+
+log = logging.getLogger(__name__)
+
+#: How many times a start is attempted when earlier attempts failed ambiguously and the task
+#: list showed no task created by them.
+START_ATTEMPTS = 3
+#: Tasks created up to this long before our request started count as ours after an ambiguous
+#: failure (allows for clock differences between us and the server).
+START_SKEW_S = 10.0
+#: The only locale the API supports (§4.6.3).
+LOCALE = "en_US"
+
+
+def _tasks_path(kind: str, workspace_id: str, model_id: str, object_id: str) -> str:
+    try:
+        segment = KINDS[kind]
+    except KeyError:
+        raise ConfigError(f"Unknown task kind {kind!r}; use one of: {', '.join(KINDS)}.") from None
+    return f"/workspaces/{workspace_id}/models/{model_id}/{segment}/{object_id}/tasks"
+
+
+def _label(kind: str, object_name: str, object_id: str, model_id: str) -> str:
+    return f"{kind.capitalize()} '{object_name}' ({object_id}) in model {model_id}"
+
+
+def start_task(
+    session: ApiSession,
+    kind: str,
+    *,
+    workspace_id: str,
+    model_id: str,
+    object_id: str,
+    mapping: Mapping[str, str] | Sequence[Mapping[str, str]] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
+) -> str:
+    """Start a task and return its id, without ever starting it twice by accident.
+
+    Args:
+        session: The API session.
+        kind: "import", "export", "action" or "process".
+        workspace_id: Workspace id.
+        model_id: Model id.
+        object_id: Id of the import/export/action/process.
+        mapping: Import mapping parameters, `{"Dimension": "Item"}` (§4.6.3).
+        sleep: Sleep function between attempts (tests pass a fake).
+        clock: Wall clock, epoch seconds (compared with the server's `creationTime`).
+
+    Returns:
+        The task id.
+
+    Raises:
+        TransportError, ServerError: Every attempt failed and no task appeared in the list.
+        APIError: Any other error (not retried).
+    """
+    path = _tasks_path(kind, workspace_id, model_id, object_id)
+    body: dict[str, Any] = {"localeName": LOCALE}  # localeName first, as the docs ask (§4.6.3)
+    parameters = mapping_parameters(mapping)
+    if parameters:
+        body["mappingParameters"] = parameters
+    for attempt in range(1, START_ATTEMPTS + 1):
+        requested_ms = int(clock() * 1000)
+        try:
+            response = session.request("POST", path, json=body, retry=False)
+        except (TransportError, ServerError) as exc:
+            adopted = _find_started(session, path, since_ms=requested_ms - int(START_SKEW_S * 1000))
+            if adopted is not None:
+                log.warning(
+                    "Starting the task failed ambiguously (%s); adopting task %s", exc, adopted
+                )
+                return adopted
+            if attempt == START_ATTEMPTS:
+                raise
+            log.warning("Starting the task failed (%s) and no task was created; retrying", exc)
+            sleep(0.5 * attempt)
+            continue
+        task = task_payload(response.json() if response.content else {})
+        task_id = task.get("taskId")
+        if not task_id:
+            raise ServerError(
+                "The server accepted the task start but returned no task id.",
+                status=response.status_code,
+                method="POST",
+                url=path,
+            )
+        return str(task_id)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def mapping_parameters(
+    mapping: Mapping[str, str] | Sequence[Mapping[str, str]] | None,
+) -> list[dict[str, str]]:
+    """`mappingParameters` from `{"Dim": "Item"}`, or from a list of such dicts or of
+    `{"entityType": …, "entityName": …}` dicts (the API's own shape)."""
+    if not mapping:
+        return []
+    items = [mapping] if isinstance(mapping, Mapping) else list(mapping)
+    out: list[dict[str, str]] = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            raise ConfigError(
+                "A mapping is {'Dimension': 'Item'} or a list of such dicts.",
+                hint="Example: mapping={'Version': 'Actual'}.",
+            )
+        if "entityType" in item and "entityName" in item:
+            out.append(
+                {"entityType": str(item["entityType"]), "entityName": str(item["entityName"])}
+            )
+            continue
+        out.extend({"entityType": str(k), "entityName": str(v)} for k, v in item.items())
+    return out
+
+
+def _find_started(session: ApiSession, path: str, *, since_ms: int) -> str | None:
+    """The earliest task created at or after `since_ms`, if any (our ambiguous start)."""
+    candidates = [
+        TaskSummary.model_validate(item)
+        for item in session.paged(path, "tasks")
+        if isinstance(item, dict) and item.get("taskId")
+    ]
+    mine = [t for t in candidates if t.creation_time is not None and t.creation_time >= since_ms]
+    if not mine:
+        return None
+    return min(mine, key=lambda t: t.creation_time or 0).task_id
+
+
+def list_tasks(
+    session: ApiSession, kind: str, *, workspace_id: str, model_id: str, object_id: str
+) -> list[TaskSummary]:
+    """The tasks of an import/export/action/process (may include other users' tasks, §10.18)."""
+    path = _tasks_path(kind, workspace_id, model_id, object_id)
+    return [TaskSummary.model_validate(item) for item in session.paged(path, "tasks")]
+
+
+def _get_status(session: ApiSession, path: str, task_id: str) -> TaskStatus:
+    return TaskStatus.model_validate(task_payload(session.get_json(f"{path}/{task_id}")))
+
+
+def get_task(
+    session: ApiSession,
+    kind: str,
+    *,
+    workspace_id: str,
+    model_id: str,
+    object_id: str,
+    object_name: str,
+    task_id: str,
+    dump_dir: Path | None = None,
+) -> TaskResult:
+    """The current state of one task; with `dump_dir`, download its failure dumps too.
+
+    Raises:
+        NotFoundError: No such task.
+    """
+    path = _tasks_path(kind, workspace_id, model_id, object_id)
+    result = parse_task_result(
+        _get_status(session, path, task_id), kind=kind, object_id=object_id, object_name=object_name
+    )
+    if dump_dir is not None and result.state == "COMPLETE" and result.failure_dump_available:
+        dumps = download_dumps(
+            session, result, workspace_id=workspace_id, model_id=model_id, dump_dir=dump_dir
+        )
+        result = dataclasses.replace(result, dump_paths=dumps)
+    return result
+
+
+def cancel_task(
+    session: ApiSession,
+    kind: str,
+    *,
+    workspace_id: str,
+    model_id: str,
+    object_id: str,
+    object_name: str,
+    task_id: str,
+) -> TaskResult:
+    """Ask the server to cancel a task; returns its state right after (CANCELLING or CANCELLED).
+
+    Cancelling is not guaranteed to stop a task (§4.6.6): poll `get_task` to see how it ended.
+    """
+    path = _tasks_path(kind, workspace_id, model_id, object_id)
+    response = session.request("DELETE", f"{path}/{task_id}")
+    payload = task_payload(response.json()) if response.content else {}
+    if not payload.get("taskId"):
+        return get_task(
+            session,
+            kind,
+            workspace_id=workspace_id,
+            model_id=model_id,
+            object_id=object_id,
+            object_name=object_name,
+            task_id=task_id,
+        )
+    return parse_task_result(
+        TaskStatus.model_validate(payload), kind=kind, object_id=object_id, object_name=object_name
+    )
+
+
+def run_task(
+    session: ApiSession,
+    kind: str,
+    *,
+    workspace_id: str,
+    model_id: str,
+    object_id: str,
+    object_name: str,
+    mapping: Mapping[str, str] | Sequence[Mapping[str, str]] | None = None,
+    wait: bool = True,
+    timeout_s: float | None = None,
+    dump_dir: Path | None = None,
+    check: bool = True,
+    on_task_progress: TaskProgressCallback | None = None,
+    download_to: str | os.PathLike[str] | IO[bytes] | None = None,
+) -> TaskResult:
+    """Start a task and (by default) wait for it, download its dumps, and check it succeeded.
+
+    Args:
+        session: The API session.
+        kind: "import", "export", "action" or "process".
+        workspace_id: Workspace id.
+        model_id: Model id.
+        object_id: Id of the import/export/action/process.
+        object_name: Its name (for messages and dump file names).
+        mapping: Import mapping parameters `{"Dimension": "Item"}`.
+        wait: Wait for the task to end; False returns right after starting it.
+        timeout_s: Give up after this many seconds: the server task is cancelled and awaited,
+            then `TaskTimeoutError` is raised. None waits as long as it takes.
+        dump_dir: Where failure dumps go; None for `./anaplan-dumps`.
+        check: Raise `TaskFailedError` when the task did not succeed (dumps already saved).
+        on_task_progress: `on_task_progress(progress, current_step)` on every change.
+        download_to: For exports: download the output file here once the export succeeded.
+
+    Returns:
+        The `TaskResult` (with `dump_paths` and `output_path` filled in).
+
+    Raises:
+        TaskFailedError: The task completed unsuccessfully or was cancelled (unless `check=False`).
+        TaskTimeoutError: `timeout_s` passed (the server task was cancelled).
+        KeyboardInterrupt: Re-raised after cancelling the server task.
+        AnaplanError: Starting or polling failed.
+    """
+    path = _tasks_path(kind, workspace_id, model_id, object_id)
+    label = _label(kind, object_name, object_id, model_id)
+    task_id = start_task(
+        session,
+        kind,
+        workspace_id=workspace_id,
+        model_id=model_id,
+        object_id=object_id,
+        mapping=mapping,
+    )
+    log.info("Started %s: task %s", label, task_id)
+
+    def parse(status: TaskStatus) -> TaskResult:
+        return parse_task_result(status, kind=kind, object_id=object_id, object_name=object_name)
+
+    if not wait:
+        return TaskResult(
+            task_id=task_id,
+            kind=kind,
+            object_id=object_id,
+            object_name=object_name,
+            state="NOT_STARTED",
+            successful=None,
+        )
+
+    def on_status(status: TaskStatus) -> None:
+        if on_task_progress is not None:
+            on_task_progress(status.progress, status.current_step)
+
+    def on_timeout(status: TaskStatus | None) -> BaseException:
+        last = parse(status) if status is not None else None
+        return TaskTimeoutError(
+            f"{label} (task {task_id}) did not finish within {timeout_s:g} s; it was cancelled"
+            + (f" and is now {last.state}." if last is not None else "."),
+            result=last,
+        )
+
+    status = wait_for_task(
+        lambda: _get_status(session, path, task_id),
+        cancel=lambda: _cancel_status(session, path, task_id),
+        label=f"{label} (task {task_id})",
+        timeout_s=timeout_s,
+        on_status=on_status,
+        on_timeout=on_timeout,
+    )
+    result = parse(status)
+    if result.state == "COMPLETE" and result.failure_dump_available and not result.successful:
+        dumps = download_dumps(
+            session, result, workspace_id=workspace_id, model_id=model_id, dump_dir=dump_dir
+        )
+        result = dataclasses.replace(result, dump_paths=dumps)
+    if result.successful and kind == "export" and download_to is not None:
+        downloaded = download_file(
+            session,
+            download_to,
+            workspace_id=workspace_id,
+            model_id=model_id,
+            file_id=object_id,  # an export's output file has the export's id (§4.5.6)
+            file_name=object_name,
+        )
+        result = dataclasses.replace(result, output_path=downloaded.path)
+    if check and not result.successful:
+        raise TaskFailedError(_failure_message(result, model_id), result=result)
+    return result
+
+
+def _cancel_status(session: ApiSession, path: str, task_id: str) -> TaskStatus | None:
+    response = session.request("DELETE", f"{path}/{task_id}")
+    payload = task_payload(response.json()) if response.content else {}
+    return TaskStatus.model_validate(payload) if payload.get("taskId") else None
+
+
+def _failure_message(result: TaskResult, model_id: str) -> str:
+    message = f"{result.describe()} in model {model_id} (task {result.task_id})."
+    if result.dump_paths:
+        message += " Failure dump: " + ", ".join(str(p) for p in result.dump_paths)
+    else:
+        texts = [d.message for d in result.details if d.message]
+        texts += [d.message for n in result.nested for d in n.details if d.message]
+        if texts:
+            message += " " + texts[0]
+    return message

@@ -1,0 +1,177 @@
+"""Wait for a task to end: poll with capped backoff, cancel on timeout or Ctrl-C.
+
+The schedule starts fast (most small imports finish within a second, and users wait on them)
+and backs off to a cap, so a long task costs one request every few seconds (the docs ask for no
+more than one per 5 s, §4.6.4). COMPLETE and CANCELLED end the wait; CANCELLING does not, so a
+cancelled task never makes us loop forever (§10.2). Everything that touches the network or time
+comes in as a parameter, so the loop is unit-tested with a fake clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+
+from pyanaplan.errors import RateLimitedError, ServerError, TaskFailedError, TransportError
+from pyanaplan.models.tasks import TaskStatus
+from pyanaplan.tasks.results import TERMINAL_STATES
+
+__all__ = [
+    "CANCEL_WAIT_S",
+    "MAX_TRANSIENT_ERRORS",
+    "POLL_CAP_S",
+    "POLL_FACTOR",
+    "POLL_INITIAL_S",
+    "TaskTimeoutError",
+    "poll_delays",
+    "wait_for_task",
+]
+
+log = logging.getLogger(__name__)
+
+#: First poll this long after the start.
+POLL_INITIAL_S = 0.1
+#: Each wait is this much longer than the one before…
+POLL_FACTOR = 1.5
+#: …up to this cap.
+POLL_CAP_S = 5.0
+#: Consecutive failed status requests tolerated (after the session's own retries).
+MAX_TRANSIENT_ERRORS = 5
+#: How long to wait for a task to end after cancelling it.
+CANCEL_WAIT_S = 30.0
+
+_TRANSIENT = (TransportError, ServerError, RateLimitedError)
+
+
+class TaskTimeoutError(TaskFailedError, TimeoutError):
+    """The task did not end within `timeout_s`; it was cancelled on the server.
+
+    `result` holds the task as last seen (normally CANCELLED). Subclasses TaskFailedError (exit 1:
+    the task did not do its job) and the built-in TimeoutError.
+    """
+
+    default_hint = "Pass a longer timeout, or check why the task is slow (model busy?)."
+
+
+def poll_delays(
+    initial_s: float = POLL_INITIAL_S, factor: float = POLL_FACTOR, cap_s: float = POLL_CAP_S
+) -> Iterator[float]:
+    """Seconds to sleep before each status poll: initial, × factor each time, capped."""
+    delay = initial_s
+    while True:
+        yield min(delay, cap_s)
+        delay = min(delay * factor, cap_s)
+
+
+def wait_for_task(
+    fetch: Callable[[], TaskStatus],
+    *,
+    cancel: Callable[[], TaskStatus | None],
+    label: str,
+    timeout_s: float | None = None,
+    on_status: Callable[[TaskStatus], None] | None = None,
+    on_timeout: Callable[[TaskStatus | None], BaseException] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    delays: Iterator[float] | None = None,
+) -> TaskStatus:
+    """Poll until the task is COMPLETE or CANCELLED and return that status.
+
+    Args:
+        fetch: Gets the task's status (one GET).
+        cancel: Asks the server to cancel the task (DELETE); may return the new status.
+        label: Names the task in messages and logs.
+        timeout_s: Overall limit in seconds; None waits as long as it takes.
+        on_status: Called with each new status (progress reporting).
+        on_timeout: Builds the exception raised on timeout from the last status; the default
+            is a `TaskTimeoutError` carrying the status.
+        sleep: Sleep function (tests pass a fake).
+        clock: Monotonic clock (tests pass a fake).
+        delays: Poll schedule; defaults to `poll_delays()`.
+
+    Returns:
+        The terminal status.
+
+    Raises:
+        TaskTimeoutError (or what `on_timeout` builds): The timeout passed; the server task was
+            cancelled and awaited (for at most `CANCEL_WAIT_S`).
+        KeyboardInterrupt: Re-raised after cancelling and awaiting the server task.
+        TransportError, ServerError, RateLimitedError: More than `MAX_TRANSIENT_ERRORS` status
+            requests in a row failed.
+        APIError: Any other error from the status request.
+    """
+    schedule = delays if delays is not None else poll_delays()
+    deadline = None if timeout_s is None else clock() + timeout_s
+    last: TaskStatus | None = None
+    failures = 0
+    try:
+        while True:
+            delay = next(schedule)
+            if deadline is not None:
+                remaining = deadline - clock()
+                if remaining <= 0:
+                    break
+                delay = min(delay, remaining)
+            sleep(delay)
+            try:
+                status = fetch()
+            except _TRANSIENT as exc:
+                failures += 1
+                if failures > MAX_TRANSIENT_ERRORS:
+                    raise
+                log.warning("Status of %s unavailable (%s); attempt %d", label, exc, failures)
+                continue
+            failures = 0
+            if on_status is not None and (
+                last is None
+                or (status.progress, status.current_step, status.task_state)
+                != (last.progress, last.current_step, last.task_state)
+            ):
+                on_status(status)
+            last = status
+            if status.task_state in TERMINAL_STATES:
+                return status
+    except KeyboardInterrupt:
+        log.warning("Interrupted: cancelling %s on the server", label)
+        _cancel_and_settle(fetch, cancel, label, sleep, clock)
+        raise
+    # Timed out.
+    log.warning("%s did not finish within %.1f s; cancelling it", label, timeout_s or 0.0)
+    final = _cancel_and_settle(fetch, cancel, label, sleep, clock) or last
+    if final is not None and final.task_state == "COMPLETE":
+        # It finished while we were cancelling: its result is real, so report it.
+        return final
+    if on_timeout is not None:
+        raise on_timeout(final)
+    raise TaskTimeoutError(
+        f"{label} did not finish within {timeout_s:g} s; it was cancelled.", result=final
+    )
+
+
+def _cancel_and_settle(
+    fetch: Callable[[], TaskStatus],
+    cancel: Callable[[], TaskStatus | None],
+    label: str,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+) -> TaskStatus | None:
+    """Cancel the server task and wait (bounded) for it to reach a terminal state."""
+    try:
+        status = cancel()
+    except Exception as exc:  # the caller raises its own error next; report this one
+        log.warning("Could not cancel %s: %s", label, exc)
+        return None
+    deadline = clock() + CANCEL_WAIT_S
+    delays = poll_delays(initial_s=0.1, cap_s=2.0)
+    while status is None or status.task_state not in TERMINAL_STATES:
+        remaining = deadline - clock()
+        if remaining <= 0:
+            log.warning("%s was still %s after cancelling", label, status and status.task_state)
+            break
+        sleep(min(next(delays), remaining))
+        try:
+            status = fetch()
+        except Exception as exc:
+            log.warning("Status of %s after cancelling unavailable: %s", label, exc)
+    return status

@@ -1,0 +1,283 @@
+"""Resume state for uploads: which chunks of which source the server has acknowledged.
+
+One small JSON file per (API origin, workspace, model, file name) under `<cache_dir>/uploads/`.
+It records the source's identity (size, mtime and a content fingerprint), how it was cut (chunk
+size, count, compression, row alignment), the server file id and the chunks done. A journal that
+does not match the current source and settings, or that is older than the server keeps an open
+upload (48 h, §10.15), is thrown away. Files are written atomically (temporary file + rename,
+mode 0600) so a crash at any instant leaves either the old or the new state, never a torn one.
+Nothing secret goes in: ids, sizes, hashes and chunk numbers only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "JOURNAL_MAX_AGE_S",
+    "DownloadJournal",
+    "UploadFingerprint",
+    "UploadJournal",
+    "UploadKey",
+]
+
+log = logging.getLogger(__name__)
+
+_VERSION = 1
+#: Uploaded content lives 48 h on the server (§4.4); resume state older than that is useless.
+JOURNAL_MAX_AGE_S = 47 * 3600
+
+
+@dataclass(frozen=True)
+class UploadKey:
+    """Which server file an upload goes to; one journal per key."""
+
+    api_origin: str
+    workspace_id: str
+    model_id: str
+    file_name: str
+
+    def digest(self) -> str:
+        """A stable file-name-safe digest of the key."""
+        raw = "\x1f".join((self.api_origin, self.workspace_id, self.model_id, self.file_name))
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class UploadFingerprint:
+    """What must be unchanged for acknowledged chunks to still be valid."""
+
+    size: int
+    mtime_ns: int | None
+    content_hash: str
+    chunk_size: int
+    chunk_count: int
+    compress: bool
+    row_aligned: bool
+
+
+class UploadJournal:
+    """The acknowledged chunks of one upload, saved after every acknowledgement.
+
+    Thread-safe: chunk workers call `record` concurrently.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        key: UploadKey,
+        fingerprint: UploadFingerprint,
+        *,
+        file_id: str | None = None,
+        chunks_done: set[int] | None = None,
+        started_at: float | None = None,
+    ) -> None:
+        self.path = path
+        self.key = key
+        self.fingerprint = fingerprint
+        self.file_id = file_id
+        self.chunks_done: set[int] = set(chunks_done or ())
+        self.started_at = time.time() if started_at is None else started_at
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(
+        cls,
+        cache_dir: Path,
+        key: UploadKey,
+        fingerprint: UploadFingerprint,
+        *,
+        file_id: str | None,
+        now: float | None = None,
+    ) -> UploadJournal:
+        """Load the journal for `key` if it still describes this upload, else start a fresh one.
+
+        A fresh journal is not written until `save` or `record`. A stale one is deleted at once.
+
+        Args:
+            cache_dir: The user cache dir; journals live in `cache_dir/uploads/`.
+            key: Which server file.
+            fingerprint: The current source's identity and cut.
+            file_id: The server file id the caller resolved (None when creating a new file).
+            now: Current epoch seconds (tests pass a fixed clock).
+        """
+        now = time.time() if now is None else now
+        path = Path(cache_dir) / "uploads" / f"{key.digest()}.json"
+        data = _read(path)
+        if data is not None:
+            reason = _mismatch(data, key, fingerprint, file_id, now)
+            if reason is None:
+                return cls(
+                    path,
+                    key,
+                    fingerprint,
+                    file_id=data["file_id"],
+                    chunks_done={int(i) for i in data.get("chunks_done", [])},
+                    started_at=float(data["started_at"]),
+                )
+            log.info("Discarding upload resume state for %r: %s", key.file_name, reason)
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        return cls(path, key, fingerprint, file_id=file_id, started_at=now)
+
+    @property
+    def resumable(self) -> bool:
+        """True when some chunks were acknowledged by an earlier run."""
+        return bool(self.chunks_done) and self.file_id is not None
+
+    def restart(self, file_id: str | None) -> None:
+        """Forget every acknowledged chunk (the server no longer has them)."""
+        with self._lock:
+            self.chunks_done.clear()
+            self.file_id = file_id
+            self.started_at = time.time()
+            self._write_locked()
+
+    def record(self, index: int) -> None:
+        """Mark chunk `index` acknowledged and save at once."""
+        with self._lock:
+            self.chunks_done.add(index)
+            self._write_locked()
+
+    def save(self) -> None:
+        """Write the current state."""
+        with self._lock:
+            self._write_locked()
+
+    def discard(self) -> None:
+        """Delete the journal (the upload completed, or its state is useless)."""
+        with self._lock, contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+    def _write_locked(self) -> None:
+        body: dict[str, Any] = {
+            "version": _VERSION,
+            "key": asdict(self.key),
+            "fingerprint": asdict(self.fingerprint),
+            "file_id": self.file_id,
+            "started_at": self.started_at,
+            "chunks_done": sorted(self.chunks_done),
+        }
+        _write_atomic(self.path, json.dumps(body, sort_keys=True).encode("utf-8"))
+
+
+def _mismatch(
+    data: dict[str, Any],
+    key: UploadKey,
+    fingerprint: UploadFingerprint,
+    file_id: str | None,
+    now: float,
+) -> str | None:
+    """Why a saved journal cannot be reused, or None when it can."""
+    try:
+        if data.get("version") != _VERSION:
+            return "written by another version"
+        if data.get("key") != asdict(key):
+            return "different file"
+        if data.get("fingerprint") != asdict(fingerprint):
+            return "the source or the chunking changed"
+        saved_id = data.get("file_id")
+        if file_id is not None and saved_id is not None and saved_id != file_id:
+            return "the server file id changed"
+        if now - float(data["started_at"]) > JOURNAL_MAX_AGE_S:
+            return "older than the server keeps uploaded chunks"
+    except (KeyError, TypeError, ValueError):
+        return "unreadable"
+    return None
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        log.info("Ignoring unreadable upload resume state %s", path)
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _write_atomic(path: Path, payload: bytes) -> None:
+    """Write `payload` to `path` via a 0600 temporary file and an atomic rename."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+class DownloadJournal:
+    """Which chunks of a download are already in `<target>.part` (a sidecar `.part.json`).
+
+    It records the resource, the server's chunk ids, how many chunks were written in order, the
+    `.part` length at that point and the SHA-256 of the last written chunk (a rerun fetches that
+    chunk again and compares, to notice a file that was replaced on the server meanwhile).
+    """
+
+    def __init__(self, path: Path, source: str, chunk_ids: list[str]) -> None:
+        self.path = path
+        self.source = source
+        self.chunk_ids = list(chunk_ids)
+        self.done = 0
+        self.part_size = 0
+        self.last_sha256 = ""
+
+    @classmethod
+    def open(cls, path: Path, source: str, chunk_ids: list[str]) -> DownloadJournal:
+        """Load the sidecar if it describes the same resource and chunk list, else a fresh one."""
+        journal = cls(path, source, chunk_ids)
+        data = _read(path)
+        if data is None:
+            return journal
+        try:
+            if (
+                data.get("version") == _VERSION
+                and data.get("source") == source
+                and data.get("chunk_ids") == journal.chunk_ids
+            ):
+                journal.done = int(data["done"])
+                journal.part_size = int(data["part_size"])
+                journal.last_sha256 = str(data["last_sha256"])
+        except (KeyError, TypeError, ValueError):
+            journal.done, journal.part_size, journal.last_sha256 = 0, 0, ""
+        return journal
+
+    def record(self, part_size: int, chunk_sha256: str) -> None:
+        """One more chunk is in the `.part` file (flushed), which is now `part_size` bytes."""
+        self.done += 1
+        self.part_size = part_size
+        self.last_sha256 = chunk_sha256
+        body = {
+            "version": _VERSION,
+            "source": self.source,
+            "chunk_ids": self.chunk_ids,
+            "done": self.done,
+            "part_size": self.part_size,
+            "last_sha256": self.last_sha256,
+        }
+        _write_atomic(self.path, json.dumps(body, sort_keys=True).encode("utf-8"))
+
+    def reset(self) -> None:
+        """Start over: nothing is written yet."""
+        self.done, self.part_size, self.last_sha256 = 0, 0, ""
+        self.discard()
+
+    def discard(self) -> None:
+        """Delete the sidecar."""
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()

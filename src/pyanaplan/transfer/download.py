@@ -1,0 +1,377 @@
+"""Download a file (or a dump) from Anaplan: chunks in parallel, written in order, resumable.
+
+Flow (reference §4.5.5, §4.5.6):
+
+1. `GET …/chunks` lists the chunk ids. One chunk or none: `GET` the whole resource instead.
+2. Chunks are fetched with bounded parallelism (at most `concurrency` held in memory) and written
+   in order to `<target>.part`. After each chunk, a sidecar `<target>.part.json` records progress,
+   so a rerun continues after the last written chunk.
+3. At the end the chunk list is fetched again (it must be unchanged), the `.part` file is synced
+   and renamed over the target atomically. A failure never leaves a truncated target.
+
+Dumps (`tasks/dumps.py`) use the same `download_chunked` with their own paths: one code path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from pyanaplan.errors import ConfigError, TransferError
+from pyanaplan.http._session import ApiSession
+from pyanaplan.transfer._journal import DownloadJournal
+from pyanaplan.transfer.plan import DEFAULT_DOWNLOAD_CONCURRENCY
+from pyanaplan.transfer.progress import ProgressCallback, call_progress
+
+__all__ = ["DownloadResult", "download_chunked", "download_file"]
+
+log = logging.getLogger(__name__)
+
+#: Upper bound on download `concurrency`.
+MAX_DOWNLOAD_CONCURRENCY = 16
+# Read timeout per socket operation for chunk and whole-file GETs.
+_CHUNK_TIMEOUT_S = 300.0
+_HASH_BLOCK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class DownloadResult:
+    """What a download did.
+
+    Attributes:
+        path: The written file, or None when the target was a file object.
+        size: Bytes written.
+        chunks: Chunks the server listed (0 or 1 when the whole resource was fetched at once).
+        elapsed_s: Wall-clock seconds.
+        sha256: Hex SHA-256 of the content.
+        chunks_skipped: Chunks already in `.part` from an interrupted run (resumed).
+    """
+
+    path: Path | None
+    size: int
+    chunks: int
+    elapsed_s: float
+    sha256: str
+    chunks_skipped: int = 0
+
+
+def download_file(
+    session: ApiSession,
+    target: str | os.PathLike[str] | IO[bytes],
+    *,
+    workspace_id: str,
+    model_id: str,
+    file_id: str,
+    file_name: str,
+    concurrency: int | None = None,
+    resume: bool = True,
+    on_progress: ProgressCallback | None = None,
+) -> DownloadResult:
+    """Download a file's content to a path or a binary file object.
+
+    Args:
+        session: The API session.
+        target: Destination path (written via `<target>.part`, then renamed), or a binary file
+            object (written in order; no resume).
+        workspace_id: Workspace id.
+        model_id: Model id.
+        file_id: File id (an export's output file has the export's id, §4.5.6).
+        file_name: The file's name, for messages.
+        concurrency: Chunks fetched at once (1–16); None for the default.
+        resume: Continue an interrupted download of the same file into the same target.
+        on_progress: `on_progress(done_bytes, None)`: chunk lists carry no sizes.
+
+    Returns:
+        A `DownloadResult`.
+
+    Raises:
+        NotFoundError: The file does not exist or has no content for this user (§4.5.6).
+        TransferError: The chunk list changed during the download, or a size check failed.
+        ConfigError: Bad arguments.
+    """
+    base = f"/workspaces/{workspace_id}/models/{model_id}/files/{file_id}"
+    result = download_chunked(
+        session,
+        target,
+        chunks_path=f"{base}/chunks",
+        chunk_path=lambda chunk_id: f"{base}/chunks/{chunk_id}",
+        whole_path=base,
+        label=f"file '{file_name}' ({file_id}) in model {model_id}",
+        concurrency=concurrency,
+        resume=resume,
+        on_progress=on_progress,
+    )
+    assert result is not None  # files never answer 204
+    return result
+
+
+def download_chunked(
+    session: ApiSession,
+    target: str | os.PathLike[str] | IO[bytes],
+    *,
+    chunks_path: str,
+    chunk_path: Callable[[str], str],
+    whole_path: str,
+    label: str,
+    concurrency: int | None = None,
+    resume: bool = True,
+    on_progress: ProgressCallback | None = None,
+    chunk_ids: list[str] | None = None,
+    empty_ok: bool = False,
+) -> DownloadResult | None:
+    """Fetch a chunked resource (file or dump) into `target`.
+
+    Args:
+        session: The API session.
+        target: Path or binary file object.
+        chunks_path: Path of the chunk list.
+        chunk_path: Chunk id -> path of that chunk.
+        whole_path: Path that returns the whole content (used for 0–1 chunks).
+        label: Names the resource in messages.
+        concurrency: Chunks in flight (1–16); None for the default.
+        resume: Keep and reuse `.part` progress.
+        on_progress: Byte progress callback (total is None).
+        chunk_ids: The chunk list when the caller already fetched it.
+        empty_ok: A 204 on `whole_path` means "nothing to download" (dumps, §4.7.1): return None.
+
+    Returns:
+        The result, or None when `empty_ok` and the server had nothing.
+    """
+    started = time.monotonic()
+    workers = DEFAULT_DOWNLOAD_CONCURRENCY if concurrency is None else concurrency
+    if not 1 <= workers <= MAX_DOWNLOAD_CONCURRENCY:
+        raise ConfigError(
+            f"Concurrency must be between 1 and {MAX_DOWNLOAD_CONCURRENCY} (got {workers})."
+        )
+    ids = chunk_ids if chunk_ids is not None else _list_ids(session, chunks_path)
+    sink = _Sink.open(target, resume=resume, source=f"{session.base_url}{chunks_path}", ids=ids)
+    try:
+        if len(ids) <= 1:
+            written = _fetch_whole(session, whole_path, sink, empty_ok=empty_ok)
+            if written is None:
+                sink.abandon()
+                return None
+        else:
+            _fetch_chunks(session, ids, chunk_path, sink, workers, on_progress, label)
+            again = _list_ids(session, chunks_path)
+            if again != ids:
+                sink.abandon()
+                raise TransferError(
+                    f"The {label} changed while it was downloading ({len(ids)} chunks before, "
+                    f"{len(again)} after).",
+                    hint="Download it again once nothing is writing to it.",
+                )
+        path = sink.commit()
+    except BaseException:
+        sink.close_on_error()
+        raise
+    call_progress(on_progress, sink.size, sink.size)
+    return DownloadResult(
+        path=path,
+        size=sink.size,
+        chunks=len(ids),
+        elapsed_s=time.monotonic() - started,
+        sha256=sink.hasher.hexdigest(),
+        chunks_skipped=sink.skipped,
+    )
+
+
+def _list_ids(session: ApiSession, chunks_path: str) -> list[str]:
+    return [str(c.get("id")) for c in session.paged(chunks_path, "chunks")]
+
+
+def _fetch_whole(
+    session: ApiSession, whole_path: str, sink: _Sink, *, empty_ok: bool
+) -> int | None:
+    response = session.request(
+        "GET", whole_path, timeout_s=_CHUNK_TIMEOUT_S, expect=(204,) if empty_ok else ()
+    )
+    if response.status_code == 204:
+        return None
+    sink.restart()
+    sink.write(response.content)
+    return len(response.content)
+
+
+def _fetch_chunks(
+    session: ApiSession,
+    ids: list[str],
+    chunk_path: Callable[[str], str],
+    sink: _Sink,
+    workers: int,
+    on_progress: ProgressCallback | None,
+    label: str,
+) -> None:
+    start = sink.resume_point(lambda chunk_id: _get_chunk(session, chunk_path(chunk_id)))
+    call_progress(on_progress, sink.size, None)
+    if start < len(ids):
+        log.debug("Fetching %d of %d chunks of %s", len(ids) - start, len(ids), label)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pyanaplan-download")
+    futures: dict[int, Future[bytes]] = {}
+    try:
+        next_submit = start
+        for position in range(start, len(ids)):
+            # Keep at most `workers` chunks fetched or in flight beyond the one being written.
+            while next_submit < len(ids) and next_submit < position + workers:
+                chunk_id = ids[next_submit]
+                futures[next_submit] = pool.submit(_get_chunk, session, chunk_path(chunk_id))
+                next_submit += 1
+            data = futures.pop(position).result()
+            sink.write_chunk(data)
+            del data
+            call_progress(on_progress, sink.size, None)
+    finally:
+        for future in futures.values():
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _get_chunk(session: ApiSession, path: str) -> bytes:
+    # Non-streamed: ApiSession reads the body inside its retry loop, so a connection dropped
+    # mid-body is retried with the whole chunk, and a short body is a transport error.
+    return session.request("GET", path, timeout_s=_CHUNK_TIMEOUT_S).content
+
+
+class _Sink:
+    """Where downloaded bytes go: `<target>.part` (+ sidecar) or a caller's file object."""
+
+    def __init__(
+        self,
+        fh: IO[bytes],
+        *,
+        target: Path | None,
+        part: Path | None,
+        journal: DownloadJournal | None,
+    ) -> None:
+        self.fh = fh
+        self.target = target
+        self.part = part
+        self.journal = journal
+        self.hasher = hashlib.sha256()
+        self.size = 0
+        self.skipped = 0
+        self._owns = target is not None
+
+    @classmethod
+    def open(cls, target: Any, *, resume: bool, source: str, ids: list[str]) -> _Sink:
+        if hasattr(target, "write"):
+            return cls(target, target=None, part=None, journal=None)
+        if not isinstance(target, str | os.PathLike):
+            raise ConfigError(
+                f"Cannot download into a {type(target).__name__}: pass a path or a binary "
+                "file object."
+            )
+        path = Path(target)
+        if path.is_dir():
+            raise ConfigError(f"Download target {str(path)!r} is a directory; name a file.")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part = path.with_name(path.name + ".part")
+        sidecar = part.with_name(part.name + ".json")
+        journal: DownloadJournal | None = None
+        if resume:
+            journal = DownloadJournal.open(sidecar, source, ids)
+        else:
+            DownloadJournal(sidecar, source, ids).discard()
+        keep = part.exists() and journal is not None and journal.done > 0
+        fh = open(part, "r+b" if keep else "w+b")  # noqa: SIM115
+        return cls(fh, target=path, part=part, journal=journal)
+
+    def resume_point(self, fetch: Callable[[str], bytes]) -> int:
+        """How many chunks of `.part` can be kept; truncates and re-hashes that prefix."""
+        journal = self.journal
+        if journal is None or journal.done == 0 or self.part is None:
+            self.restart()
+            return 0
+        on_disk = os.fstat(self.fh.fileno()).st_size
+        last_id = journal.chunk_ids[journal.done - 1]
+        if on_disk < journal.part_size or (
+            hashlib.sha256(fetch(last_id)).hexdigest() != journal.last_sha256
+        ):
+            log.info("Earlier partial download of %s is stale; starting over", self.target)
+            self.restart()
+            return 0
+        self.fh.truncate(journal.part_size)
+        self.fh.seek(0)
+        remaining = journal.part_size
+        while remaining:
+            block = self.fh.read(min(_HASH_BLOCK, remaining))
+            if not block:
+                break
+            self.hasher.update(block)
+            remaining -= len(block)
+        self.size = journal.part_size
+        self.skipped = journal.done
+        self.fh.seek(self.size)
+        log.info("Resuming download into %s after %d chunks", self.target, journal.done)
+        return journal.done
+
+    def restart(self) -> None:
+        """Throw away anything written so far (only our own `.part`, never a caller's stream)."""
+        if self.journal is not None:
+            self.journal.reset()
+        if self._owns:
+            self.fh.seek(0)
+            self.fh.truncate(0)
+        elif self.size:
+            raise TransferError("Cannot restart a download into a stream that was written to.")
+        self.hasher = hashlib.sha256()
+        self.size = 0
+        self.skipped = 0
+
+    def write(self, data: bytes) -> None:
+        self.fh.write(data)
+        self.hasher.update(data)
+        self.size += len(data)
+
+    def write_chunk(self, data: bytes) -> None:
+        self.write(data)
+        if self.journal is not None:
+            # The bytes must be in the file before the journal says they are.
+            self.fh.flush()
+            self.journal.record(self.size, hashlib.sha256(data).hexdigest())
+
+    def commit(self) -> Path | None:
+        """Make the download visible: fsync + atomic rename of `.part` over the target."""
+        if not self._owns:
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                self.fh.flush()
+            return None
+        assert self.part is not None and self.target is not None
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+        if self.part.stat().st_size != self.size:
+            raise TransferError(
+                f"{self.part} holds {self.part.stat().st_size} bytes, expected {self.size}."
+            )
+        os.replace(self.part, self.target)
+        if self.journal is not None:
+            self.journal.discard()
+        return self.target
+
+    def abandon(self) -> None:
+        """Nothing to keep: remove `.part` and its sidecar."""
+        if self._owns and self.part is not None:
+            self.fh.close()
+            with contextlib.suppress(FileNotFoundError):
+                self.part.unlink()
+            if self.journal is not None:
+                self.journal.discard()
+
+    def close_on_error(self) -> None:
+        """Leave `.part` for a resume when a journal tracks it, else remove it."""
+        if not self._owns or self.part is None:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            self.fh.close()
+        if self.journal is None or self.journal.done == 0:
+            with contextlib.suppress(FileNotFoundError):
+                self.part.unlink()

@@ -1,0 +1,598 @@
+"""Upload a file to Anaplan: plan, send in parallel, verify, resume (STYLE habit 9).
+
+Flow for a source of known size above `SINGLE_PUT_MAX` (reference §4.5):
+
+1. Plan the chunks (`plan.py`) and look for resume state (`_journal.py`).
+2. Resuming: check with `GET …/chunks` that the journal's chunks are still on the server (an open
+   upload keeps them); otherwise start over.
+3. Starting: `POST …/files/{id}` with `chunkCount: -1`, so the chunk list shows exactly which
+   chunks arrived (with a fixed count it would list `0…N-1` regardless, §4.5.5). The response's
+   file id must be the requested one: an unknown id makes the server create a stray file (§10.13).
+4. PUT the missing chunks, gzipped, in parallel (`_sender.py`); journal each acknowledgement.
+5. `POST …/complete` with a JSON body (§4.5.3, §10.14), then verify that the server's chunk list
+   is exactly `0…N-1`. Any mismatch raises `TransferError`: never a silent success.
+
+Small sources go up in one uncompressed PUT (§4.5.4). Iterators and other streams of unknown size
+use the same `-1`/complete protocol, read front to back, without resume.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from pyanaplan.errors import (
+    AnaplanError,
+    AuthenticationError,
+    ConfigError,
+    NameResolutionError,
+    NotFoundError,
+    PermissionDeniedError,
+    ServerError,
+    TransferError,
+    TransportError,
+)
+from pyanaplan.http._session import ApiSession
+from pyanaplan.transfer._journal import UploadFingerprint, UploadJournal, UploadKey
+from pyanaplan.transfer._sender import ChunkFailed, ChunkSender
+from pyanaplan.transfer._sources import KnownSizeSource, StreamSource, open_source
+from pyanaplan.transfer.plan import (
+    DEFAULT_COMPRESS_LEVEL,
+    DEFAULT_CONCURRENCY,
+    MAX_CHUNK_SIZE,
+    MAX_CHUNKS,
+    MIN_CHUNK_SIZE,
+    SINGLE_PUT_MAX,
+    check_chunk_size,
+    find_last_separator,
+    plan_upload,
+)
+from pyanaplan.transfer.progress import ProgressCallback, call_progress
+
+__all__ = ["MAX_CONCURRENCY", "UploadResult", "list_chunk_ids", "upload_file"]
+
+log = logging.getLogger(__name__)
+
+#: Upper bound on `concurrency` (the session's connection pool holds 20 connections).
+MAX_CONCURRENCY = 16
+# Read/write timeout for the complete call and the single PUT (per socket operation).
+_LONG_TIMEOUT_S = 300.0
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """What an upload did.
+
+    Attributes:
+        file_id: The server file's id (the new one when the file was created).
+        file_name: The file's name.
+        size: Source size in bytes.
+        chunks: Number of chunks the file now has on the server.
+        chunks_sent: Chunks sent by this call.
+        chunks_skipped: Chunks an earlier, interrupted run had already sent (resumed).
+        compressed_bytes: Bytes of chunk bodies sent by this call (gzipped when compressing).
+        elapsed_s: Wall-clock seconds.
+        sha256: Hex SHA-256 of the whole source, computed while reading it.
+    """
+
+    file_id: str
+    file_name: str
+    size: int
+    chunks: int
+    chunks_sent: int
+    chunks_skipped: int
+    compressed_bytes: int
+    elapsed_s: float
+    sha256: str
+
+
+@dataclass
+class _Context:
+    session: ApiSession
+    workspace_id: str
+    model_id: str
+    file_name: str
+    on_progress: ProgressCallback | None
+
+    def files_path(self) -> str:
+        return f"/workspaces/{self.workspace_id}/models/{self.model_id}/files"
+
+    def file_path(self, file_id: str) -> str:
+        return f"{self.files_path()}/{file_id}"
+
+    def label(self, file_id: str | None) -> str:
+        return f"file '{self.file_name}' ({file_id or 'new'}) in model {self.model_id}"
+
+
+def upload_file(
+    session: ApiSession,
+    source: Any,
+    *,
+    workspace_id: str,
+    model_id: str,
+    file_id: str | None,
+    file_name: str,
+    create: bool = False,
+    chunk_size: int | None = None,
+    concurrency: int | None = None,
+    compress: bool = True,
+    compress_level: int | None = None,
+    resume: bool = True,
+    align_rows: bool = False,
+    cache_dir: Path,
+    on_progress: ProgressCallback | None = None,
+    min_chunk_size: int = MIN_CHUNK_SIZE,
+) -> UploadResult:
+    """Upload `source` as the content of an Anaplan file.
+
+    Args:
+        session: The API session.
+        source: A path, a binary file object, bytes, or an iterator of bytes.
+        workspace_id: Workspace id.
+        model_id: Model id.
+        file_id: The existing file's id; None to create a file named `file_name` (needs `create`).
+        file_name: The file's name (used in messages and to create it).
+        create: Allow creating a new file when `file_id` is None.
+        chunk_size: Bytes of source per chunk (1 MiB–50 MB); None for the default. Grown
+            automatically to stay within 1,000 chunks.
+        concurrency: Chunks in flight at once (1–16); None for the default.
+        compress: Gzip each chunk (the single PUT for small sources is never gzipped, §10.14).
+        compress_level: Gzip level 0–9; None for the default (1).
+        resume: Reuse and keep resume state so a rerun after a crash sends only missing chunks.
+        align_rows: Cut chunks after the last newline so each chunk holds whole rows.
+        cache_dir: The user cache dir; resume state goes in `cache_dir/uploads/`.
+        on_progress: `on_progress(done_bytes, total_bytes)`; may be called from worker threads
+            (one call at a time); total is None for streams.
+        min_chunk_size: Smallest accepted chunk size (lowered only by tests).
+
+    Returns:
+        An `UploadResult`.
+
+    Raises:
+        ConfigError: Bad arguments or an unreadable source.
+        TransferError: A chunk failed, the server's chunk list does not match what was sent, the
+            file vanished (the server would have created a stray file), or the source is too big.
+        AuthenticationError, PermissionDeniedError, NotFoundError: Raised as they come.
+    """
+    started = time.monotonic()
+    if file_id is None and not create:
+        raise ConfigError(
+            f"File '{file_name}' does not exist in model {model_id}.",
+            hint="Check the file name, or pass create=True (--create) to create a new file.",
+        )
+    workers = DEFAULT_CONCURRENCY if concurrency is None else concurrency
+    if not 1 <= workers <= MAX_CONCURRENCY:
+        raise ConfigError(f"Concurrency must be between 1 and {MAX_CONCURRENCY} (got {workers}).")
+    level = DEFAULT_COMPRESS_LEVEL if compress_level is None else compress_level
+    if not 0 <= level <= 9:
+        raise ConfigError(f"Gzip level must be between 0 and 9 (got {level}).")
+    size_hint = check_chunk_size(chunk_size, min_chunk_size=min_chunk_size)
+    ctx = _Context(session, workspace_id, model_id, file_name, on_progress)
+    src = open_source(source)
+    try:
+        if isinstance(src, StreamSource):
+            return _upload_stream(
+                ctx, src, file_id, size_hint, workers, compress, level, started=started
+            )
+        if src.size <= SINGLE_PUT_MAX and file_id is not None:
+            return _single_put(ctx, src, file_id, started=started)
+        return _upload_known(
+            ctx,
+            src,
+            file_id,
+            chunk_size=chunk_size,
+            min_chunk_size=min_chunk_size,
+            workers=workers,
+            compress=compress,
+            level=level,
+            resume=resume,
+            align_rows=align_rows,
+            cache_dir=cache_dir,
+            started=started,
+        )
+    finally:
+        src.close()
+
+
+# ---- the three ways up ---------------------------------------------------------------------------
+def _single_put(
+    ctx: _Context, src: KnownSizeSource, file_id: str, *, started: float
+) -> UploadResult:
+    data = src.read_at(0, src.size)
+    ctx.session.request(
+        "PUT",
+        ctx.file_path(file_id),
+        content=data,
+        headers={"Content-Type": "application/octet-stream"},
+        timeout_s=_LONG_TIMEOUT_S,
+    )
+    listed = list_chunk_ids(ctx.session, ctx.file_path(file_id))
+    if len(listed) != 1:
+        raise TransferError(
+            f"Uploaded {ctx.label(file_id)} in one request, but the server lists "
+            f"{len(listed)} chunks instead of 1."
+        )
+    call_progress(ctx.on_progress, src.size, src.size)
+    return UploadResult(
+        file_id=file_id,
+        file_name=ctx.file_name,
+        size=src.size,
+        chunks=1,
+        chunks_sent=1,
+        chunks_skipped=0,
+        compressed_bytes=len(data),
+        elapsed_s=time.monotonic() - started,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def _upload_known(
+    ctx: _Context,
+    src: KnownSizeSource,
+    file_id: str | None,
+    *,
+    chunk_size: int | None,
+    min_chunk_size: int,
+    workers: int,
+    compress: bool,
+    level: int,
+    resume: bool,
+    align_rows: bool,
+    cache_dir: Path,
+    started: float,
+) -> UploadResult:
+    separator = (lambda s, e: find_last_separator(src.read_at, s, e)) if align_rows else None
+    plan = plan_upload(
+        src.size, chunk_size, min_chunk_size=min_chunk_size, last_separator=separator
+    )
+    journal: UploadJournal | None = None
+    if resume and src.resumable:
+        key = UploadKey(ctx.session.base_url, ctx.workspace_id, ctx.model_id, ctx.file_name)
+        fingerprint = UploadFingerprint(
+            size=src.size,
+            mtime_ns=src.mtime_ns,
+            content_hash=src.fingerprint(),
+            chunk_size=plan.chunk_size,
+            chunk_count=plan.count,
+            compress=compress,
+            row_aligned=align_rows,
+        )
+        journal = UploadJournal.open(cache_dir, key, fingerprint, file_id=file_id)
+
+    skip: set[int] = set()
+    server_id: str | None = None
+    if journal is not None and journal.resumable:
+        server_id = journal.file_id
+        assert server_id is not None
+        listed = _chunk_ids_or_none(ctx.session, ctx.file_path(server_id))
+        wanted = {str(i) for i in journal.chunks_done}
+        if listed is not None and wanted <= listed:
+            skip = set(journal.chunks_done)
+            log.info(
+                "Resuming upload of %s: %d of %d chunks already sent",
+                ctx.label(server_id),
+                len(skip),
+                plan.count,
+            )
+        else:
+            log.info(
+                "Server no longer holds the earlier chunks of %s; starting over",
+                ctx.label(server_id),
+            )
+            server_id = None
+    if server_id is None:
+        server_id = _start_upload(ctx, file_id)
+        if journal is not None:
+            journal.restart(server_id)
+
+    hasher = hashlib.sha256()
+    stats = _Stats(done_bytes=sum(plan.chunks[i].length for i in skip))
+    call_progress(ctx.on_progress, stats.done_bytes, src.size)
+
+    def on_ack(index: int, raw_length: int, body_length: int) -> None:
+        if journal is not None:
+            journal.record(index)
+        stats.sent += 1
+        stats.body_bytes += body_length
+        stats.done_bytes += raw_length
+        call_progress(ctx.on_progress, stats.done_bytes, src.size)
+
+    base = ctx.file_path(server_id)
+    sender = ChunkSender(
+        ctx.session,
+        lambda i: f"{base}/chunks/{i}",
+        concurrency=workers,
+        compress=compress,
+        level=level,
+        on_ack=on_ack,
+    )
+    try:
+        for span in plan.chunks:
+            # Read (and hash) the next chunk while the workers are busy, then wait for a slot:
+            # at most concurrency + 1 chunks are in memory.
+            data = src.read_at(span.offset, span.length)
+            if len(data) != span.length:
+                raise TransferError(
+                    f"The source shrank while uploading {ctx.label(server_id)}: expected "
+                    f"{span.length} bytes at offset {span.offset}, read {len(data)}.",
+                    hint="Do not change the file while it uploads; run the upload again.",
+                )
+            hasher.update(data)
+            if span.index not in skip:
+                sender.wait_for_slot()
+                sender.submit(span.index, data)
+            del data
+        sender.finish()
+    except ChunkFailed as failed:
+        sender.abort()
+        raise _chunk_error(ctx, server_id, failed, plan.count) from failed.error
+    except BaseException:
+        sender.abort()
+        raise
+
+    _complete_and_verify(ctx, server_id, plan.count, journal)
+    return UploadResult(
+        file_id=server_id,
+        file_name=ctx.file_name,
+        size=src.size,
+        chunks=plan.count,
+        chunks_sent=stats.sent,
+        chunks_skipped=len(skip),
+        compressed_bytes=stats.body_bytes,
+        elapsed_s=time.monotonic() - started,
+        sha256=hasher.hexdigest(),
+    )
+
+
+def _upload_stream(
+    ctx: _Context,
+    src: StreamSource,
+    file_id: str | None,
+    chunk_size: int,
+    workers: int,
+    compress: bool,
+    level: int,
+    *,
+    started: float,
+) -> UploadResult:
+    first = src.read(max(chunk_size, SINGLE_PUT_MAX + 1))
+    if len(first) <= SINGLE_PUT_MAX and file_id is not None:
+        small = open_source(first)
+        assert isinstance(small, KnownSizeSource)
+        return _single_put(ctx, small, file_id, started=started)
+
+    server_id = _start_upload(ctx, file_id)
+    hasher = hashlib.sha256()
+    stats = _Stats()
+
+    def on_ack(index: int, raw_length: int, body_length: int) -> None:
+        stats.sent += 1
+        stats.body_bytes += body_length
+        stats.done_bytes += raw_length
+        call_progress(ctx.on_progress, stats.done_bytes, None)
+
+    base = ctx.file_path(server_id)
+    sender = ChunkSender(
+        ctx.session,
+        lambda i: f"{base}/chunks/{i}",
+        concurrency=workers,
+        compress=compress,
+        level=level,
+        on_ack=on_ack,
+    )
+    size = 0
+    count = 0
+    try:
+        # The first read may be longer than a chunk (it decides single PUT vs chunks).
+        pending = first
+        while True:
+            data, pending = pending[:chunk_size], pending[chunk_size:]
+            if len(data) < chunk_size:
+                data += src.read(chunk_size - len(data))
+            if not data and count > 0:
+                break
+            if count >= MAX_CHUNKS:
+                raise TransferError(
+                    f"The stream for {ctx.label(server_id)} needs more than {MAX_CHUNKS} chunks "
+                    f"of {chunk_size} bytes.",
+                    hint=f"Pass a larger chunk_size (up to {MAX_CHUNK_SIZE} bytes).",
+                )
+            sender.wait_for_slot()
+            hasher.update(data)
+            size += len(data)
+            sender.submit(count, data)
+            count += 1
+            if len(data) < chunk_size:
+                break
+        sender.finish()
+    except ChunkFailed as failed:
+        sender.abort()
+        raise _chunk_error(ctx, server_id, failed, None) from failed.error
+    except BaseException:
+        sender.abort()
+        raise
+    _complete_and_verify(ctx, server_id, count, None)
+    return UploadResult(
+        file_id=server_id,
+        file_name=ctx.file_name,
+        size=size,
+        chunks=count,
+        chunks_sent=stats.sent,
+        chunks_skipped=0,
+        compressed_bytes=stats.body_bytes,
+        elapsed_s=time.monotonic() - started,
+        sha256=hasher.hexdigest(),
+    )
+
+
+# ---- protocol steps ------------------------------------------------------------------------------
+@dataclass
+class _Stats:
+    sent: int = 0
+    body_bytes: int = 0
+    done_bytes: int = 0
+
+
+def _start_upload(ctx: _Context, file_id: str | None) -> str:
+    """POST chunkCount -1 and return the server file id (creating the file when asked)."""
+    if file_id is None:
+        return _create_file(ctx)
+    # POSTing to an id that does not exist creates a stray file named after the id (§10.13), and
+    # DELETE cannot remove a file definition (§4.5.7): check that the file exists first.
+    if _chunk_ids_or_none(ctx.session, ctx.file_path(file_id)) is None:
+        raise _vanished(ctx, file_id, None)
+    body = {"id": file_id, "name": ctx.file_name, "chunkCount": -1}
+    response = ctx.session.request("POST", ctx.file_path(file_id), json=body, retry=True)
+    got = _file_id_of(response.json())
+    if got != file_id:
+        # §10.13: the id no longer exists, so the server made a new file named after it.
+        if got:
+            _delete_quietly(ctx, got)
+        raise _vanished(ctx, file_id, got)
+    return file_id
+
+
+def _vanished(ctx: _Context, file_id: str, created: str | None) -> TransferError:
+    extra = (
+        f" The server created an empty file {created!r} named after the id instead."
+        if created
+        else ""
+    )
+    return TransferError(
+        f"{ctx.label(file_id)} does not exist; nothing was uploaded.{extra}",
+        hint="List the model's files; pass create=True (--create) to create a new file.",
+    )
+
+
+def _create_file(ctx: _Context) -> str:
+    """Create a file by POSTing to its name (§4.5.1); never blindly repeated (no duplicates)."""
+    body = {"name": ctx.file_name, "chunkCount": -1}
+    path = f"{ctx.files_path()}/{quote(ctx.file_name, safe='')}"
+    try:
+        response = ctx.session.request("POST", path, json=body, retry=False)
+    except (TransportError, ServerError):
+        # Ambiguous: the file may exist now. Adopt it rather than create a second one.
+        existing = _find_file_by_name(ctx)
+        if existing is None:
+            response = ctx.session.request("POST", path, json=body, retry=False)
+        else:
+            return _start_upload(ctx, existing)
+    got = _file_id_of(response.json())
+    if not got:
+        raise TransferError(f"The server did not return an id for new {ctx.label(None)}.")
+    log.info("Created %s", ctx.label(got))
+    return got
+
+
+def _find_file_by_name(ctx: _Context) -> str | None:
+    for item in ctx.session.paged(ctx.files_path(), "files"):
+        if item.get("name") == ctx.file_name and item.get("id"):
+            return str(item["id"])
+    return None
+
+
+def _complete_and_verify(
+    ctx: _Context, server_id: str, count: int, journal: UploadJournal | None
+) -> None:
+    body = {"id": server_id, "name": ctx.file_name, "chunkCount": count}
+    response = ctx.session.request(
+        "POST",
+        f"{ctx.file_path(server_id)}/complete",
+        json=body,
+        timeout_s=_LONG_TIMEOUT_S,
+        retry=True,
+    )
+    reported = _file_of(response.json()).get("chunkCount")
+    listed = list_chunk_ids(ctx.session, ctx.file_path(server_id))
+    expected = [str(i) for i in range(count)]
+    problem = None
+    if reported is not None and _as_int(reported) != count:
+        problem = f"the server reports {reported} chunks after completing"
+    elif sorted(listed, key=_chunk_order) != expected:
+        problem = f"the server lists {len(listed)} chunks ({_abbrev(listed)})"
+    if problem is not None:
+        if journal is not None:
+            journal.discard()
+        raise TransferError(
+            f"Upload of {ctx.label(server_id)} did not arrive intact: {count} chunks were sent, "
+            f"but {problem}.",
+            hint="Run the upload again; it starts over.",
+        )
+    if journal is not None:
+        journal.discard()
+
+
+def _chunk_error(
+    ctx: _Context, server_id: str, failed: ChunkFailed, count: int | None
+) -> AnaplanError:
+    error = failed.error
+    # These need the user to act (credentials, access, a vanished file): raise them as they are.
+    if isinstance(
+        error,
+        AuthenticationError | PermissionDeniedError | NotFoundError | NameResolutionError,
+    ):
+        return error
+    of = f" of {count}" if count is not None else ""
+    if not isinstance(error, AnaplanError):
+        return TransferError(
+            f"Chunk {failed.index}{of} of {ctx.label(server_id)} failed: "
+            f"{type(error).__name__}: {error}"
+        )
+    return TransferError(
+        f"Chunk {failed.index}{of} of {ctx.label(server_id)} failed: {error.message}",
+        hint="Run the upload again: it resumes and sends only the missing chunks.",
+    )
+
+
+def list_chunk_ids(session: ApiSession, file_path: str) -> list[str]:
+    """The chunk ids the server lists for a file (`chunks` may be omitted when empty, §10.4)."""
+    return [str(c.get("id")) for c in session.paged(f"{file_path}/chunks", "chunks")]
+
+
+def _chunk_ids_or_none(session: ApiSession, file_path: str) -> set[str] | None:
+    try:
+        return set(list_chunk_ids(session, file_path))
+    except NotFoundError:
+        return None
+
+
+def _delete_quietly(ctx: _Context, file_id: str) -> None:
+    try:
+        ctx.session.request("DELETE", ctx.file_path(file_id))
+    except AnaplanError as exc:
+        log.warning("Could not delete stray file %s: %s", file_id, exc)
+
+
+def _file_of(body: Any) -> dict[str, Any]:
+    if isinstance(body, dict):
+        file = body.get("file")
+        if isinstance(file, dict):
+            return file
+    return {}
+
+
+def _file_id_of(body: Any) -> str:
+    raw = _file_of(body).get("id")
+    return "" if raw is None else str(raw)
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _chunk_order(chunk_id: str) -> tuple[int, str]:
+    return (int(chunk_id), "") if chunk_id.isdigit() else (1 << 62, chunk_id)
+
+
+def _abbrev(ids: list[str], limit: int = 8) -> str:
+    ordered = sorted(ids, key=_chunk_order)
+    shown = ", ".join(ordered[:limit])
+    return shown + (", …" if len(ordered) > limit else "") if ordered else "none"

@@ -1,0 +1,62 @@
+"""`pyanaplan demo` with a small CSV: every step must report success."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from pyanaplan.cli.main import app
+
+
+def test_demo_runs_every_step(tmp_path: Path) -> None:
+    out = tmp_path / "demo-output"
+    result = CliRunner().invoke(
+        app,
+        ["-o", "json", "demo", "--size", "2MB", "--chunk-size", "1MiB", "--output-dir", str(out)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    summary = json.loads(result.stdout)
+    assert summary["ok"] is True
+    steps = {s["step"]: s for s in summary["steps"]}
+    assert all(s["ok"] for s in steps.values())
+    assert "Upload it in chunks" in steps and "chunk(s)" in steps["Upload it in chunks"]["result"]
+    sales = steps["Import sales (with bad rows)"]
+    assert "5 failed" in sales["result"]
+    assert sales["files"] and Path(sales["files"][0]).is_file()
+    report = out / "Sales Report.csv"
+    assert report.is_file() and report.read_text(encoding="utf-8").count("\n") > 1
+
+
+def test_demo_rejects_a_bad_size() -> None:
+    result = CliRunner().invoke(app, ["demo", "--size", "lots"])
+    assert result.exit_code == 2
+    assert "lots" in result.stderr
+
+
+def test_demo_fails_loudly_when_a_step_goes_wrong(tmp_path: Path, capsys) -> None:
+    from contextlib import contextmanager
+
+    from pyanaplan.cli._output import Output
+    from pyanaplan.cli.demo import DemoOptions, run_demo
+    from pyanaplan.emulator import Emulator
+
+    @contextmanager
+    def broken_emulator():
+        with Emulator() as emu:
+            # Every listing of Sales.csv's chunks fails: the upload step cannot be verified.
+            emu.inject(path="*/files/113000000003/chunks", method="GET", status=404, times=None)
+            yield emu
+
+    options = DemoOptions(output_dir=tmp_path, size_bytes=200_000)
+    ok = run_demo(Output("json"), options, emulator_factory=broken_emulator)
+    captured = capsys.readouterr()
+    assert ok is False
+    summary = json.loads(captured.out)
+    assert summary["ok"] is False
+    last = summary["steps"][-1]
+    assert last["step"] == "Upload it in chunks" and not last["ok"]
+    assert last["result"].startswith("FAILED")
+    assert "demo step failed" in captured.err

@@ -1,0 +1,144 @@
+"""Client fixtures: a logged-in `client` for the demo model, and helpers as fixtures.
+
+Helpers are fixtures (not imports) so test modules never depend on which conftest module
+Python cached under the name "conftest".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from pyanaplan import Client, RetryPolicy
+
+DEMO_WORKSPACE = "Demo Workspace"
+DEMO_MODEL = "Sales Planning"
+
+
+def _fast_retry(**overrides: Any) -> RetryPolicy:
+    values: dict[str, Any] = {
+        "attempts": 5,
+        "base_s": 0.01,
+        "max_backoff_s": 0.05,
+        "deadline_s": 30,
+    }
+    values.update(overrides)
+    return RetryPolicy(**values)
+
+
+@pytest.fixture
+def client(emu: Any) -> Iterator[Client]:
+    """A Client logged in as the demo user, defaulting to Demo Workspace / Sales Planning."""
+    user, password = emu.users[0]
+    with Client(
+        api_url=emu.api_url,
+        auth_url=emu.auth_url,
+        oauth_url=emu.oauth_url,
+        user=user,
+        password=password,
+        workspace=DEMO_WORKSPACE,
+        model=DEMO_MODEL,
+        retry=_fast_retry(),
+    ) as c:
+        yield c
+
+
+@pytest.fixture
+def fast_retry() -> Callable[..., RetryPolicy]:
+    """Factory: a retry policy with tiny backoff (Retry-After is still honoured)."""
+    return _fast_retry
+
+
+@pytest.fixture
+def connect(emu: Any) -> dict[str, Any]:
+    """Client keyword arguments for the emulator's origins, with a fast retry policy."""
+    return {
+        "api_url": emu.api_url,
+        "auth_url": emu.auth_url,
+        "oauth_url": emu.oauth_url,
+        "retry": _fast_retry(),
+    }
+
+
+@pytest.fixture
+def make_client(connect: dict[str, Any]) -> Iterator[Callable[..., Client]]:
+    """Factory: Client(**connect, **kwargs); every client made is closed after the test."""
+    made: list[Client] = []
+
+    def factory(**kwargs: Any) -> Client:
+        c = Client(**{**connect, **kwargs})
+        made.append(c)
+        return c
+
+    yield factory
+    for c in made:
+        c.close()
+
+
+@dataclass
+class CertKit:
+    """A generated RSA key and self-signed certificate."""
+
+    key: rsa.RSAPrivateKey
+    cert: x509.Certificate
+
+    @property
+    def cert_pem(self) -> bytes:
+        return self.cert.public_bytes(serialization.Encoding.PEM)
+
+    @property
+    def cert_der(self) -> bytes:
+        return self.cert.public_bytes(serialization.Encoding.DER)
+
+    def key_bytes(
+        self, encoding: str = "pem", fmt: str = "pkcs8", password: bytes | None = None
+    ) -> bytes:
+        enc = serialization.Encoding.PEM if encoding == "pem" else serialization.Encoding.DER
+        form = (
+            serialization.PrivateFormat.PKCS8
+            if fmt == "pkcs8"
+            else serialization.PrivateFormat.TraditionalOpenSSL
+        )
+        algo = (
+            serialization.BestAvailableEncryption(password)
+            if password
+            else serialization.NoEncryption()
+        )
+        return self.key.private_bytes(enc, form, algo)
+
+
+def _make_kit(common_name: str) -> CertKit:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    return CertKit(key, cert)
+
+
+@pytest.fixture(scope="session")
+def cert_kit() -> CertKit:
+    """A certificate for the demo user (register it with emu.register_certificate per test)."""
+    return _make_kit("demo@pyanaplan.example")
+
+
+@pytest.fixture(scope="session")
+def stray_cert_kit() -> CertKit:
+    """A certificate nobody registered."""
+    return _make_kit("stranger")

@@ -1,0 +1,33 @@
+"""Fixtures for emulator HTTP tests: plain and signed-in clients on the session emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx2
+import pytest
+from emu_http import ANALYST, Api, make_api
+
+
+@pytest.fixture
+def raw(emu: Any) -> Iterator[httpx2.Client]:
+    """An unauthenticated client on the emulator origin."""
+    with httpx2.Client(base_url=emu.api_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def api(emu: Any) -> Iterator[Api]:
+    """The demo user, signed in."""
+    client = make_api(emu)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def analyst(emu: Any) -> Iterator[Api]:
+    """The second demo user, signed in."""
+    client = make_api(emu, ANALYST)
+    yield client
+    client.close()

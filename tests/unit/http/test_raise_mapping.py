@@ -1,0 +1,95 @@
+"""Responses become typed errors: the three body shapes, empty and non-JSON bodies."""
+
+from __future__ import annotations
+
+import httpx2
+import pytest
+
+from pyanaplan.errors import (
+    APIError,
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ServerError,
+)
+from pyanaplan.http._raise import error_for_response, raise_for_response, safe_url
+
+
+def response(
+    status: int, body: bytes | None = None, *, json: object = None, **headers: str
+) -> httpx2.Response:
+    request = httpx2.Request("GET", "http://127.0.0.1:1/2/0/workspaces/w/models/m/files?x=1")
+    if json is not None:
+        return httpx2.Response(status, json=json, headers=headers, request=request)
+    return httpx2.Response(status, content=body or b"", headers=headers, request=request)
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (401, AuthenticationError),
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (410, NotFoundError),
+        (409, ConflictError),
+        (422, ConflictError),
+        (423, ConflictError),
+        (429, RateLimitedError),
+        (500, ServerError),
+        (503, ServerError),
+        (400, APIError),
+    ],
+)
+def test_status_to_class(status: int, cls: type[APIError]) -> None:
+    error = error_for_response(response(status))
+    assert type(error) is cls
+    assert error.status == status
+    assert error.hint
+
+
+def test_integration_envelope_message() -> None:
+    body = {"status": {"code": 400, "message": "Failed to parse sort parameter"}, "path": "/2/0/x"}
+    error = error_for_response(response(400, json=body))
+    assert "Failed to parse sort parameter" in error.message
+    assert error.method == "GET"
+    assert error.url == "http://127.0.0.1:1/2/0/workspaces/w/models/m/files"
+
+
+def test_auth_service_envelope() -> None:
+    body = {"status": "FAILURE_BAD_CREDENTIAL", "statusMessage": "Bad credentials"}
+    error = error_for_response(response(401, json=body))
+    assert isinstance(error, AuthenticationError)
+    assert error.code == "FAILURE_BAD_CREDENTIAL"
+    assert "Bad credentials" in error.message
+
+
+def test_oauth_error_json() -> None:
+    body = {"error": "invalid_grant", "error_description": "Refresh token revoked"}
+    error = error_for_response(response(400, json=body))
+    assert error.code == "invalid_grant"
+    assert "Refresh token revoked" in error.message
+
+
+@pytest.mark.parametrize("body", [b"", b"<html>oops</html>", b"\xff\xfe\x00", b"[1,2]"])
+def test_tolerates_odd_bodies(body: bytes) -> None:
+    error = error_for_response(response(502, body))
+    assert isinstance(error, ServerError)
+    assert "502" in error.message
+
+
+def test_request_id_header_is_kept() -> None:
+    error = error_for_response(response(500, **{"X-Request-Id": "abc-123"}))
+    assert error.request_id == "abc-123"
+
+
+def test_raise_honours_expect() -> None:
+    raise_for_response(response(404), expect=(404,))
+    raise_for_response(response(204))
+    with pytest.raises(NotFoundError):
+        raise_for_response(response(404))
+
+
+def test_safe_url_strips_userinfo_and_query() -> None:
+    assert safe_url("https://u:pw@h.example:8443/p/a?token=abc") == "https://h.example:8443/p/a"
