@@ -70,6 +70,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="diagnosis: the emulator skips its per-chunk fsync (not for published figures)",
     )
     parser.add_argument(
+        "--contenders",
+        help="only these contenders, e.g. pyanaplan,raw (quick diagnosis; ratios may be n/a)",
+    )
+    parser.add_argument(
         "--merge",
         type=Path,
         help="keep this earlier benchmarks.json's results for the suites not run now",
@@ -119,9 +123,9 @@ def build_config(args: argparse.Namespace, work_dir: Path) -> Config:
             import_rows=[100_000, 1_000_000] + ([10_000_000] if args.big else []),
             sweep_size=200 * MB,
             slow_links=[
-                (10 * MB, 100 * MB, "link"),
-                (100 * MB, 300 * MB, "link"),
-                (10 * MB, 100 * MB, "emulator"),
+                (10 * MB, 50 * MB, "link"),
+                (100 * MB, 200 * MB, "link"),
+                (10 * MB, 50 * MB, "emulator"),
             ],
             sweep_grid={
                 # chunk size x concurrency at level 1, then the level at the default shape.
@@ -139,6 +143,8 @@ def build_config(args: argparse.Namespace, work_dir: Path) -> Config:
         cfg.sizes = [parse_size(s) for s in args.sizes.split(",")]
     if args.rounds:
         cfg.rounds = args.rounds
+    if args.contenders:
+        cfg.contenders = set(args.contenders.split(","))
     if args.profile:
         cfg.py_spy = find_py_spy(args.profile)
         if cfg.py_spy is None:

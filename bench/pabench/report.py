@@ -15,19 +15,28 @@ from pabench import stats
 
 HOW_TO_READ = """\
 Every figure is a **median over rounds**: each benchmark runs its contenders round-robin (the
-order rotates each round) in **separate processes** against **one emulator process** on
+order rotates each round), each run in a **fresh process**, against **one emulator process** on
 127.0.0.1, so the machine's noise spreads over all contenders alike. Times cover the operation
 only (not interpreter start-up or imports). **Peak RSS** is the client process's `ru_maxrss`,
-read from outside with `os.wait4` (so it includes the interpreter and imported modules, about
-40-60 MB). MB is 10^6 bytes, MiB 2^20. **Ratios** divide medians: for `A / B` below 1.0, A is
-faster. The **raw** contender is the limit on this machine: a bare httpx2 loop that reads a window
-of the file, gzips it with the same library, level and thread count as pyanaplan, and PUTs it,
-with nothing else (no retries, journal, name lookup or progress). The emulator runs on the same
-2 cores as the client, so it competes for CPU: absolute speeds are lower than against Anaplan,
-while ratios between contenders are what the numbers are for. Input files are synthetic Sales
-CSV rows (gzip level 1 ratio about 3x) and sit in the page cache. Each upload's server-side
-content is checked against the source's SHA-256 once per contender; a run whose bytes differ
-counts as failed.
+read from outside with `os.wait4` (it includes the interpreter and imported modules, 30-55 MB).
+MB is 10^6 bytes, MiB 2^20. **Ratios** divide medians: for `A / B` below 1.0, A is faster.
+
+- **raw** is the limit on this machine: a bare httpx2 loop that reads a window of the file,
+  gzips it with the same library, level and thread count as pyanaplan and PUTs it (then
+  `complete`), with nothing else: no retries, resume journal, name lookup, hashing or progress.
+- The emulator runs on the **same 2 cores** as the client and competes with it for CPU (it
+  gunzips and stores every chunk), so absolute speeds are lower than against Anaplan; the ratios
+  between contenders are what the numbers are for.
+- Each upload's server-side content is checked against the source's SHA-256 once per contender,
+  and each download's bytes against the source; a run whose bytes differ counts as failed.
+- **Slow links**: "shared" caps put a TCP proxy in front of the emulator whose bandwidth all
+  connections share, like a real uplink; the emulator's own `set_bandwidth` caps each request
+  separately (so N chunks in flight get N times the cap), shown for comparison.
+- **Task latency**: the *bare poll* contender starts the import and polls back to back; its time
+  is the emulator's own completion time, and the other contenders' overhead is measured against it.
+- **Emulator import**: rows/s from task start to COMPLETE (polled every 50 ms); the emulator
+  process's peak RSS is read from `/proc/PID/status` (VmHWM, reset before each import).
+- Inputs are synthetic Sales CSV rows (about 3x smaller at gzip level 1), in the page cache.
 """
 
 

@@ -49,6 +49,7 @@ def _drop_none(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def upload_pyanaplan(job: Job) -> Callable[[], dict[str, Any]]:
+    """pyanaplan ``Client.upload`` from the path, with the job's options (defaults when empty)."""
     client = _pyanaplan_client(job)
     options = _drop_none(job.get("options", {}))
 
@@ -61,6 +62,7 @@ def upload_pyanaplan(job: Job) -> Callable[[], dict[str, Any]]:
 
 
 def upload_sdk(job: Job) -> Callable[[], dict[str, Any]]:
+    """anaplan-sdk ``upload_file``: it takes the content in memory, so the read is timed too."""
     from pabench import sdk
 
     client = sdk.client(job["origin"], job["token"], job["workspace_id"], job["model_id"])
@@ -75,6 +77,7 @@ def upload_sdk(job: Job) -> Callable[[], dict[str, Any]]:
 
 
 def upload_raw(job: Job) -> Callable[[], dict[str, Any]]:
+    """The bare loop of ``raw.upload`` with explicit chunk size, threads and compressor."""
     from pabench import raw
 
     options = job["options"]
@@ -97,6 +100,7 @@ def upload_raw(job: Job) -> Callable[[], dict[str, Any]]:
 
 
 def download_pyanaplan(job: Job) -> Callable[[], dict[str, Any]]:
+    """pyanaplan ``Client.download`` to the target path."""
     client = _pyanaplan_client(job)
 
     def run() -> dict[str, Any]:
@@ -108,6 +112,7 @@ def download_pyanaplan(job: Job) -> Callable[[], dict[str, Any]]:
 
 
 def download_sdk(job: Job) -> Callable[[], dict[str, Any]]:
+    """anaplan-sdk ``get_file`` (the whole file in memory), then written to the target."""
     from pabench import sdk
 
     client = sdk.client(job["origin"], job["token"], job["workspace_id"], job["model_id"])
@@ -121,6 +126,7 @@ def download_sdk(job: Job) -> Callable[[], dict[str, Any]]:
 
 
 def download_raw(job: Job) -> Callable[[], dict[str, Any]]:
+    """The bare loop of ``raw.download``."""
     from pabench import raw
 
     def run() -> dict[str, Any]:
@@ -138,6 +144,7 @@ def download_raw(job: Job) -> Callable[[], dict[str, Any]]:
 
 
 def task_pyanaplan(job: Job) -> Callable[[], dict[str, Any]]:
+    """pyanaplan ``Client.run_import``: start the import and wait for it."""
     client = _pyanaplan_client(job)
 
     def run() -> dict[str, Any]:
@@ -149,6 +156,7 @@ def task_pyanaplan(job: Job) -> Callable[[], dict[str, Any]]:
 
 
 def task_sdk(job: Job) -> Callable[[], dict[str, Any]]:
+    """anaplan-sdk ``run_action``: start the import and wait for it."""
     from pabench import sdk
 
     client = sdk.client(job["origin"], job["token"], job["workspace_id"], job["model_id"])

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from pyanaplan._config import Settings, load_settings
 from pyanaplan.auth import TokenAuth, TokenStore, build_auth
@@ -44,6 +44,11 @@ if TYPE_CHECKING:
 __all__ = ["Client", "ModelRef"]
 
 T = TypeVar("T")
+
+#: `on_task_progress(progress, current_step)`: progress 0..1 and the server's step text.
+TaskProgress = Callable[[float, str], None]
+#: `on_progress(done_bytes, total_bytes)`: total is None while unknown; may go backwards.
+TransferProgress = Callable[[int, int | None], None]
 
 _KIND_PATHS = {
     "import": "imports",
@@ -397,7 +402,7 @@ class Client:
         resume: bool = True,
         create: bool = False,
         align_rows: bool = False,
-        on_progress: Callable[[int, int | None], None] | None = None,
+        on_progress: TransferProgress | None = None,
     ) -> UploadResult:
         """Upload a path, binary file object, bytes or iterator of bytes to a model file.
 
@@ -469,7 +474,7 @@ class Client:
         model: str | None = None,
         concurrency: int | None = None,
         resume: bool = True,
-        on_progress: Callable[[int, int | None], None] | None = None,
+        on_progress: TransferProgress | None = None,
     ) -> DownloadResult:
         """Download a model file (by name or ID) to a path or a binary stream.
 
@@ -517,7 +522,8 @@ class Client:
         timeout_s: float | None,
         dump_dir: str | os.PathLike[str] | None,
         check: bool,
-        on_task_progress: Callable[..., None] | None,
+        on_task_progress: TaskProgress | None,
+        download_to: str | os.PathLike[str] | IO[bytes] | None = None,
     ) -> TaskResult:
         from pyanaplan.tasks.run import run_task
 
@@ -536,6 +542,7 @@ class Client:
             dump_dir=Path(dump_dir) if dump_dir is not None else None,
             check=check,
             on_task_progress=on_task_progress,
+            download_to=download_to,
         )
 
     def run_import(
@@ -549,7 +556,7 @@ class Client:
         timeout_s: float | None = None,
         dump_dir: str | os.PathLike[str] | None = None,
         check: bool = True,
-        on_task_progress: Callable[..., None] | None = None,
+        on_task_progress: TaskProgress | None = None,
     ) -> TaskResult:
         """Run an import and wait for it; returns a TaskResult.
 
@@ -572,7 +579,7 @@ class Client:
         timeout_s: float | None = None,
         dump_dir: str | os.PathLike[str] | None = None,
         check: bool = True,
-        on_task_progress: Callable[..., None] | None = None,
+        on_task_progress: TaskProgress | None = None,
     ) -> TaskResult:
         """Run an action (delete, order hierarchy, …) and wait for it; returns a TaskResult."""
         return self._run(
@@ -591,7 +598,7 @@ class Client:
         timeout_s: float | None = None,
         dump_dir: str | os.PathLike[str] | None = None,
         check: bool = True,
-        on_task_progress: Callable[..., None] | None = None,
+        on_task_progress: TaskProgress | None = None,
     ) -> TaskResult:
         """Run a process and wait for it; returns a TaskResult with nested results."""
         return self._run(
@@ -605,45 +612,23 @@ class Client:
         *,
         workspace: str | None = None,
         model: str | None = None,
-        download_to: Any = None,
+        download_to: str | os.PathLike[str] | IO[bytes] | None = None,
         wait: bool = True,
         timeout_s: float | None = None,
         dump_dir: str | os.PathLike[str] | None = None,
         check: bool = True,
-        on_task_progress: Callable[..., None] | None = None,
-        on_progress: Callable[[int, int | None], None] | None = None,
+        on_task_progress: TaskProgress | None = None,
     ) -> TaskResult:
-        """Run an export; with `download_to`, download its output file (same ID as the export).
+        """Run an export; with `download_to`, also download its output (same ID as the export).
 
         Returns:
             TaskResult; `output_path` is set when the output was downloaded to a path.
         """
-        result = self._run(
+        return self._run(
             "export", name, workspace=workspace, model=model, mapping=None, wait=wait,
             timeout_s=timeout_s, dump_dir=dump_dir, check=check, on_task_progress=on_task_progress,
+            download_to=download_to,
         )  # fmt: skip
-        if download_to is None or not wait or not getattr(result, "successful", False):
-            return result
-        from pyanaplan.transfer.download import download_file
-
-        ref = self.model_ref(model, workspace=workspace)
-        export_id = getattr(result, "object_id", None) or self._resolve_in("export", name, ref).id
-        export_name = getattr(result, "object_name", None) or name
-        download_file(
-            self.session,
-            download_to,
-            workspace_id=ref.workspace_id,
-            model_id=ref.model_id,
-            file_id=export_id,
-            file_name=export_name,
-            on_progress=on_progress,
-        )
-        if isinstance(download_to, str | os.PathLike):
-            try:
-                result.output_path = Path(download_to)
-            except (AttributeError, TypeError, ValueError):
-                result = _with_output_path(result, Path(download_to))
-        return result
 
     def tasks(
         self, kind: str, name: str, *, workspace: str | None = None, model: str | None = None
@@ -722,15 +707,3 @@ def _check_kind(kind: str) -> str:
             f"Unknown task kind {kind!r}.", hint="Use import, export, action or process."
         )
     return kind
-
-
-def _with_output_path(result: Any, path: Path) -> Any:
-    """Set output_path on a frozen dataclass or pydantic result."""
-    import dataclasses
-
-    if dataclasses.is_dataclass(result) and not isinstance(result, type):
-        return dataclasses.replace(result, output_path=path)
-    copy = getattr(result, "model_copy", None)
-    if callable(copy):
-        return copy(update={"output_path": path})
-    return result

@@ -65,6 +65,18 @@ class AnaplanError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructors defeat Exception's default pickling (used by process pools
+        # and some test runners); rebuild from the instance dict instead.
+        return (_rebuild, (type(self), self.args, self.__dict__.copy()))
+
+
+def _rebuild(cls: type[AnaplanError], args: tuple[Any, ...], state: dict[str, Any]) -> AnaplanError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class ConfigError(AnaplanError):
     """Bad settings or bad input: missing credentials, unreadable key, unknown region."""
@@ -182,6 +194,9 @@ class NameCandidate(tuple[str, str]):
 
     def __new__(cls, name: str, id_: str) -> NameCandidate:
         return super().__new__(cls, (name, id_))
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        return (self[0], self[1])
 
     @property
     def name(self) -> str:

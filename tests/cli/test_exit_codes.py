@@ -19,6 +19,7 @@ def test_2_unknown_option_and_bad_size(cli, tmp_path) -> None:
     bad_size = cli("upload", str(source), "--chunk-size", "12XB")
     assert bad_size.exit_code == 2, bad_size
     assert "12XB" in bad_size.stderr and "25MB" in bad_size.stderr
+    assert bad_size.json()["error"]["code"] == "usage"  # stdout is not a TTY: JSON document
 
     bad_format = cli("-o", "yaml", "files")
     assert bad_format.exit_code == 2, bad_format

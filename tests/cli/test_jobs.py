@@ -175,3 +175,14 @@ def test_interrupted_upload_resumes_and_restart_sends_everything(cli, emu, tmp_p
     again = cli(*args, "--restart")
     assert again.exit_code == 0, again
     assert again.json()["chunks_skipped"] == 0 and again.json()["chunks_sent"] == 4
+
+
+def test_default_targets_are_named_after_the_file(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    down = cli("download", "113000000001")  # by ID: saved under the file's name
+    assert down.exit_code == 0, down
+    assert (tmp_path / "Regions.csv").read_text(encoding="utf-8").startswith("Name,Code")
+    export = cli("-o", "csv", "export", "Sales Report.csv")
+    assert export.exit_code == 0, export
+    assert (tmp_path / "Sales Report.csv").is_file()
+    assert "Sales Report.csv" in export.stdout

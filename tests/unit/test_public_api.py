@@ -127,3 +127,19 @@ def test_client_signature_matches_architecture() -> None:
         "close",
     ):
         assert callable(getattr(pyanaplan.Client, method)), method
+
+
+def test_errors_pickle_roundtrip() -> None:
+    import pickle
+
+    error = errors.NotFoundError("gone", status=404, code=None, method="GET", url="https://x/y")
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is errors.NotFoundError
+    assert (copy.status, copy.message, copy.url, copy.hint) == (
+        404,
+        "gone",
+        "https://x/y",
+        error.hint,
+    )
+    named = errors.AmbiguousNameError("two", kind="file", query="a", candidates=[("a", "1")])
+    assert pickle.loads(pickle.dumps(named)).candidates == [("a", "1")]

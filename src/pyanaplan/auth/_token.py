@@ -125,11 +125,29 @@ class AnaplanTokenProvider(TokenProvider):
         self.http = http
         self._auth_base = f"{http.settings.auth_url.rstrip('/')}/token"
 
+    #: Who is signing in, for messages (e.g. "demo@example.com"); never a secret.
+    principal: str = ""
+
     def _authenticate(self, headers: dict[str, str], json: Any = None) -> Token:
-        response = self.http.send(
-            "POST", f"{self._auth_base}/authenticate", headers=headers, json=json
-        )
+        try:
+            response = self.http.send(
+                "POST", f"{self._auth_base}/authenticate", headers=headers, json=json
+            )
+        except AuthenticationError as exc:
+            who = f" as {self.principal}" if self.principal else ""
+            raise AuthenticationError(
+                f"{self.description.capitalize()}{who} was rejected: {exc.message}",
+                status=exc.status,
+                code=exc.code,
+                request_id=exc.request_id,
+                method=exc.method,
+                url=exc.url,
+                hint=self.rejected_hint,
+            ) from exc
         return _parse_token_response(response, self.description.capitalize())
+
+    #: What to do when the auth service rejects the credentials.
+    rejected_hint: str = AuthenticationError.default_hint
 
     def refresh(self, token: Token) -> Token:
         """POST /token/refresh; always keep the returned value (reference §3.1.3, §10.10)."""

@@ -21,6 +21,10 @@ class BasicProvider(AnaplanTokenProvider):
     """
 
     description = "basic authentication"
+    rejected_hint = (
+        "Check the user and password (ANAPLAN_USER/ANAPLAN_PASSWORD); on SSO workspaces basic "
+        "authentication works only for exception users."
+    )
 
     def __init__(self, http: AuthHttp, user: str, password: str) -> None:
         if not user or not password:
@@ -30,6 +34,7 @@ class BasicProvider(AnaplanTokenProvider):
             )
         super().__init__(http)
         self.user = user
+        self.principal = user
         self._credential = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
     def __repr__(self) -> str:

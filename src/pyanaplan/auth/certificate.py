@@ -232,6 +232,10 @@ class CertificateProvider(AnaplanTokenProvider):
     """
 
     description = "certificate authentication"
+    rejected_hint = (
+        "The certificate was not accepted: make sure it is registered for the user in Anaplan "
+        "(Administration > Security > Certificates) and has not expired."
+    )
 
     def __init__(
         self,
@@ -246,6 +250,7 @@ class CertificateProvider(AnaplanTokenProvider):
             raise ConfigError("cert_format must be 'v1' or 'v2'.")
         self.credentials = credentials
         self.data_format = data_format
+        self.principal = credentials.certificate.subject.rfc4514_string()
         self._now = now
 
     def __repr__(self) -> str:

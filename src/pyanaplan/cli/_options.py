@@ -115,6 +115,7 @@ DumpDirOpt = Annotated[
     Path | None,
     typer.Option(
         "--dump-dir",
+        metavar="DIR",
         help="Where failure dumps are saved (default: the current directory).",
         file_okay=False,
     ),
@@ -123,23 +124,30 @@ MappingOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--mapping",
+        metavar="DIM=ITEM",
         help="Runtime mapping Dimension=Item (repeatable), e.g. --mapping Version=Actual.",
     ),
 ]
 TimeoutOpt = Annotated[
     float | None,
     typer.Option(
-        "--timeout", help="Give up waiting after this many seconds (cancels the task).", min=0
+        "--timeout",
+        metavar="SECONDS",
+        help="Give up waiting after this many seconds (cancels the task).",
+        min=0,
     ),
 ]
 NoWaitOpt = Annotated[
     bool, typer.Option("--no-wait", help="Start the task, print its id and return at once.")
 ]
 FileNameOpt = Annotated[
-    str | None, typer.Option("--file", help="Anaplan file name or ID (default: the local name).")
+    str | None,
+    typer.Option(
+        "--file", metavar="NAME", help="Anaplan file name or ID (default: the local name)."
+    ),
 ]
 TargetOpt = Annotated[
-    Path | None, typer.Option("-O", "--output-file", help="Where to save the file.")
+    Path | None, typer.Option("-O", "--output-file", metavar="PATH", help="Where to save the file.")
 ]
 KindArg = Annotated[str, typer.Argument(help="import, export, action or process.")]
 

@@ -307,12 +307,20 @@ class Demo:
                 }
             )
             return
-        table = Table(title="Demo summary", title_justify="left", header_style="bold")
+        out_dir = self.opts.output_dir
+        table = Table(
+            title="Demo summary",
+            title_justify="left",
+            header_style="bold",
+            caption=f"Files are under {out_dir}/",
+            caption_justify="left",
+        )
         for header in ("Step", "Result", "Time", "Files"):
             table.add_column(header, overflow="fold")
         for s in self.steps:
-            mark = "[green]✓[/]" if s.ok else "[red]✗[/]"
-            table.add_row(f"{mark} {s.step}", s.result, f"{s.seconds:.1f}s", "\n".join(s.files))
+            mark = Text("✓ ", "green") if s.ok else Text("✗ ", "red")
+            files = "\n".join(_relative(Path(f), out_dir) for f in s.files)
+            table.add_row(mark + Text(s.step), Text(s.result), f"{s.seconds:.1f}s", Text(files))
         self.out.out.print()
         self.out.out.print(table)
 
@@ -383,6 +391,13 @@ def run_demo(
     if ok:
         demo.real_tenant_commands()
     return ok
+
+
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return str(path.relative_to(base))
+    except ValueError:
+        return str(path)
 
 
 def _names(path: Path) -> list[str]:

@@ -15,9 +15,11 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from pyanaplan.cli._context import CliState, get_state
-from pyanaplan.cli._errors import EXIT_INTERRUPTED, report_for
+from pyanaplan.cli._errors import EXIT_INTERRUPTED, EXIT_USAGE, ErrorReport, report_for
 from pyanaplan.cli._options import GlobalOptions
 from pyanaplan.cli._output import FORMATS, Output, install_log_handler
+
+_USAGE_HINT = "Run the command with --help to see its options."
 
 
 class _ErrorMappingGroup(TyperGroup):
@@ -29,7 +31,17 @@ class _ErrorMappingGroup(TyperGroup):
             # Log out inside the mapping, so a failing logout is reported like any error.
             _close(ctx, quietly=False)
             return result
-        except (typer.Exit, typer.Abort, TyperException):
+        except TyperException as exc:
+            # Bad values found inside a command (sizes, mappings, kinds): click prints the usage
+            # text on stderr; a script asking for JSON also gets the one error document.
+            _close(ctx, quietly=True)
+            state = ctx.obj if isinstance(ctx.obj, CliState) else None
+            if state is not None and state.output.format == "json":
+                state.output.document(
+                    ErrorReport("usage", EXIT_USAGE, exc.format_message(), _USAGE_HINT).as_json()
+                )
+            raise
+        except (typer.Exit, typer.Abort):
             _close(ctx, quietly=True)
             raise
         except KeyboardInterrupt as exc:
@@ -87,17 +99,24 @@ def _validate_output(value: str | None) -> str | None:
 def root(
     ctx: typer.Context,
     profile: Annotated[
-        str | None, typer.Option("--profile", help="Profile from config.toml [ANAPLAN_PROFILE].")
+        str | None,
+        typer.Option(
+            "--profile", metavar="NAME", help="Profile from config.toml [ANAPLAN_PROFILE]."
+        ),
     ] = None,
     workspace: Annotated[
         str | None,
-        typer.Option("-w", "--workspace", help="Workspace name or ID [ANAPLAN_WORKSPACE]."),
+        typer.Option(
+            "-w", "--workspace", metavar="WS", help="Workspace name or ID [ANAPLAN_WORKSPACE]."
+        ),
     ] = None,
     model: Annotated[
-        str | None, typer.Option("-m", "--model", help="Model name or ID [ANAPLAN_MODEL].")
+        str | None,
+        typer.Option("-m", "--model", metavar="MODEL", help="Model name or ID [ANAPLAN_MODEL]."),
     ] = None,
     user: Annotated[
-        str | None, typer.Option("--user", help="User email for basic auth [ANAPLAN_USER].")
+        str | None,
+        typer.Option("--user", metavar="EMAIL", help="User email for basic auth [ANAPLAN_USER]."),
     ] = None,
     ask_password: Annotated[
         bool,
@@ -109,34 +128,47 @@ def root(
     cert: Annotated[
         str | None,
         typer.Option(
-            "--cert", help="Certificate (PEM/DER) or .p12/.pfx for certificate auth [ANAPLAN_CERT]."
+            "--cert",
+            metavar="FILE",
+            help="Certificate (PEM/DER) or .p12/.pfx for certificate auth [ANAPLAN_CERT].",
         ),
     ] = None,
     key: Annotated[
         str | None,
         typer.Option(
-            "--key", help="Private key (PEM/DER) [ANAPLAN_KEY]; passphrase: ANAPLAN_KEY_PASSWORD."
+            "--key",
+            metavar="FILE",
+            help="Private key (PEM/DER) [ANAPLAN_KEY]; passphrase: ANAPLAN_KEY_PASSWORD.",
         ),
     ] = None,
     region: Annotated[
-        str | None, typer.Option("--region", help="Region, e.g. EU1, US9, AU1 [ANAPLAN_REGION].")
+        str | None,
+        typer.Option(
+            "--region", metavar="REGION", help="Region, e.g. EU1, US9, AU1 [ANAPLAN_REGION]."
+        ),
     ] = None,
     api_url: Annotated[
-        str | None, typer.Option("--api-url", help="API origin [ANAPLAN_API_URL].")
+        str | None, typer.Option("--api-url", metavar="URL", help="API origin [ANAPLAN_API_URL].")
     ] = None,
     auth_url: Annotated[
-        str | None, typer.Option("--auth-url", help="Auth service origin [ANAPLAN_AUTH_URL].")
+        str | None,
+        typer.Option("--auth-url", metavar="URL", help="Auth service origin [ANAPLAN_AUTH_URL]."),
     ] = None,
     oauth_url: Annotated[
-        str | None, typer.Option("--oauth-url", help="OAuth origin [ANAPLAN_OAUTH_URL].")
+        str | None,
+        typer.Option("--oauth-url", metavar="URL", help="OAuth origin [ANAPLAN_OAUTH_URL]."),
     ] = None,
     ca_bundle: Annotated[
         str | None,
-        typer.Option("--ca-bundle", help="CA bundle to verify TLS with [ANAPLAN_CA_BUNDLE]."),
+        typer.Option(
+            "--ca-bundle", metavar="FILE", help="CA bundle to verify TLS with [ANAPLAN_CA_BUNDLE]."
+        ),
     ] = None,
     proxy: Annotated[
         str | None,
-        typer.Option("--proxy", help="Proxy URL (HTTPS_PROXY/HTTP_PROXY are honoured too)."),
+        typer.Option(
+            "--proxy", metavar="URL", help="Proxy URL (HTTPS_PROXY/HTTP_PROXY are honoured too)."
+        ),
     ] = None,
     insecure: Annotated[
         bool, typer.Option("--insecure", help="Do not verify TLS certificates (unsafe).")
@@ -145,6 +177,7 @@ def root(
         float | None,
         typer.Option(
             "--retry-deadline",
+            metavar="SECONDS",
             help="Stop retrying a failing request after this many seconds.",
             min=0,
         ),
@@ -154,6 +187,7 @@ def root(
         typer.Option(
             "-o",
             "--output",
+            metavar="FORMAT",
             help="table, json or csv (default: table on a terminal, json otherwise).",
             callback=_validate_output,
         ),

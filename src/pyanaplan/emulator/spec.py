@@ -15,6 +15,18 @@ How the platform side uses the result (docs/architecture.md §3):
   (bytes, or None when the file has no default content). `FileSpec.api_dict()` renders the
   listing entry without ``chunkCount`` (which depends on per-user content).
 * Export output files share the export's ID (§2.5); see `ExportSpec`.
+
+The YAML shape is docs/architecture.md §3.1, with these optional additions:
+
+* ``modules[].cells``: seed rows, ``{<dimension list>: <item>, <line item>: <value>, …}``.
+* ``modules[].line_items[].list``: the list of a ``format: list`` line item.
+* ``files[].default_content_file``: a path (relative to the spec) instead of inline content.
+* ``exports[]``: ``export_format``, ``encoding``, ``separator``, ``delimiter`` (CSV defaults).
+* ``actions[].where.property`` may be ``name`` or ``code`` as well as a list property.
+* Import mappings: a list import maps columns to ``name``, ``code``, ``parent`` or a property;
+  a module import maps columns to dimension lists and input line items. A dimension left out
+  of the mapping is supplied at run time by a ``mappingParameters`` entry.
+* IDs may be written as YAML integers; they are kept as strings.
 """
 
 from __future__ import annotations
@@ -343,10 +355,11 @@ def load_spec(path: str | Path | None = None) -> Spec:
             lists every problem with its field path.
     """
     if path is None:
-        resource = resources.files("pyanaplan.emulator").joinpath("specs", "demo.yaml")
-        text = resource.read_text(encoding="utf-8")
-        with resources.as_file(resources.files("pyanaplan.emulator").joinpath("specs")) as base:
-            return parse_spec(text, base_dir=Path(base), source="demo.yaml")
+        specs = resources.files("pyanaplan.emulator").joinpath("specs")
+        text = specs.joinpath("demo.yaml").read_text(encoding="utf-8")
+        # The demo names no relative files; a zipped install has no directory to offer anyway.
+        base = specs if isinstance(specs, Path) else Path.cwd()
+        return parse_spec(text, base_dir=base, source="demo.yaml")
     spec_path = Path(path)
     try:
         text = spec_path.read_text(encoding="utf-8")

@@ -7,7 +7,6 @@ auth flow, so there is no recursion when a token must be obtained.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -42,7 +41,6 @@ class AuthHttp:
         self.retry = retry or RetryPolicy()
         self._client = build_httpx_client(settings, transport=transport, max_connections=4)
         self._observers: list[Callable[[httpx2.Response], None]] = []
-        self._lock = threading.Lock()
 
     def observe(self, callback: Callable[[httpx2.Response], None]) -> None:
         """Call `callback(response)` for every response (the auth flow reads the Date header)."""

@@ -225,7 +225,7 @@ class DownloadJournal:
     """Which chunks of a download are already in `<target>.part` (a sidecar `.part.json`).
 
     It records the resource, the server's chunk ids, how many chunks were written in order, the
-    `.part` length at that point and the SHA-256 of the last written chunk (a rerun fetches that
+    `.part` length at that point and a digest of the last written chunk (a rerun fetches that
     chunk again and compares, to notice a file that was replaced on the server meanwhile).
     """
 

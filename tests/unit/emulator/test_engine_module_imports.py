@@ -110,6 +110,15 @@ def test_bad_values_fail_their_row(mini: EngineHarness, row: str, error: str) ->
     assert len(dump) == 2
 
 
+def test_short_rows_are_padded_and_dumped_as_read(mini: EngineHarness) -> None:
+    mini.upload("113000000001", "Region;Channel;Qty;Ship;Rush;Via;Note\nE;Online;7\nX;Online\n")
+    outcome = mini.run("112000000001")
+    assert _values(outcome.details[0])["successRowCount"] == "1"
+    assert mini.export_rows()[1][:3] == ["East", "Online", "7"]
+    dump = mini.dumps["112000000001"].decode().splitlines()
+    assert dump[1] == '"E","X","Online","3","Item not located in Regions list: X"'
+
+
 def test_empty_rows_are_ignored_and_empty_values_clear_cells(mini: EngineHarness) -> None:
     mini.upload("113000000001", "Region;Channel;Qty;Ship;Rush;Via;Note\nE;Online;5;;;;keep\n")
     mini.run("112000000001")

@@ -14,14 +14,20 @@ from pyanaplan.cli._options import parse_size
 def demo(
     ctx: typer.Context,
     size: Annotated[
-        str, typer.Option("--size", help="Size of the generated sales CSV, e.g. 50MB or 2MiB.")
+        str,
+        typer.Option(
+            "--size", metavar="SIZE", help="Size of the generated sales CSV, e.g. 50MB or 2MiB."
+        ),
     ] = "50MB",
     output_dir: Annotated[
         Path,
-        typer.Option("--output-dir", help="Where the demo writes its files.", file_okay=False),
+        typer.Option(
+            "--output-dir", metavar="DIR", help="Where the demo writes its files.", file_okay=False
+        ),
     ] = Path("demo-output"),
     chunk_size: Annotated[
-        str | None, typer.Option("--chunk-size", help="Upload chunk size, e.g. 10MB.")
+        str | None,
+        typer.Option("--chunk-size", metavar="SIZE", help="Upload chunk size, e.g. 10MB."),
     ] = None,
 ) -> None:
     """Run every job of the article against a local emulator, checked step by step.

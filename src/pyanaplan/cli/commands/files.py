@@ -53,10 +53,13 @@ def upload(
     file: FileNameOpt = None,
     chunk_size: Annotated[
         str | None,
-        typer.Option("--chunk-size", help="Chunk size, e.g. 25MB or 10MiB (1MiB to 50MB)."),
+        typer.Option(
+            "--chunk-size", metavar="SIZE", help="Chunk size, e.g. 25MB or 10MiB (1MiB to 50MB)."
+        ),
     ] = None,
     concurrency: Annotated[
-        int | None, typer.Option("--concurrency", help="Chunks sent in parallel.", min=1, max=64)
+        int | None,
+        typer.Option("--concurrency", metavar="N", help="Chunks sent in parallel.", min=1, max=64),
     ] = None,
     no_compress: Annotated[
         bool, typer.Option("--no-compress", help="Send chunks without gzip.")

@@ -10,7 +10,6 @@ import typer
 from pyanaplan.cli._context import get_state
 from pyanaplan.cli._options import (
     DumpDirOpt,
-    FileNameOpt,
     MappingOpt,
     NoWaitOpt,
     TargetOpt,
@@ -33,12 +32,20 @@ def import_(
         Path | None,
         typer.Option(
             "--upload",
+            metavar="LOCAL",
             help="Upload this local file to the import's source file first.",
             exists=True,
             dir_okay=False,
         ),
     ] = None,
-    file: FileNameOpt = None,
+    file: Annotated[
+        str | None,
+        typer.Option(
+            "--file",
+            metavar="NAME",
+            help="With --upload: the Anaplan file to upload to (default: the import's source).",
+        ),
+    ] = None,
     mapping: MappingOpt = None,
     dump_dir: DumpDirOpt = None,
     no_wait: NoWaitOpt = False,
@@ -86,7 +93,7 @@ def export(ctx: typer.Context, name: NameArg, target: TargetOpt = None) -> None:
 
 
 def action(ctx: typer.Context, name: NameArg, timeout: TimeoutOpt = None) -> None:
-    """Run an action (e.g. a delete).
+    """Run an action, such as a delete by selection.
 
     \b
     Example:

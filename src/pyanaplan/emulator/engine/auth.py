@@ -140,6 +140,13 @@ class AuthService:
 
     def authenticate_basic(self, credentials_b64: str) -> dict[str, Any]:
         """Basic sign-in → ``tokenInfo``. Bad header or bad credentials → 401."""
+        return self._issue(self.verify_basic(credentials_b64))
+
+    def verify_basic(self, credentials_b64: str) -> User:
+        """The user named by ``base64(email:password)``, checked in constant time; no token issued.
+
+        The legacy /1/3 tree authenticates every request this way (§3.3).
+        """
         try:
             decoded = base64.b64decode(credentials_b64.strip(), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError) as exc:
@@ -150,7 +157,7 @@ class AuthService:
         user = self.directory.user_by_email(email)
         if user is None or not secrets.compare_digest(user.password.encode(), password.encode()):
             raise bad_credential()
-        return self._issue(user)
+        return user
 
     def authenticate_certificate(self, header_value: str, body: Any) -> dict[str, Any]:
         """CA-certificate sign-in (§3.1.2): SHA512withRSA over decoded ``encodedData``."""
@@ -182,7 +189,7 @@ class AuthService:
             self._check_v2_timestamp(data, now_s)
         elif fmt != "v1":
             raise bad_credential("Unsupported encodedDataFormat.")
-        user = self._certificate_user(cert)
+        user = self.certificate_user(cert)
         if user is None:
             raise bad_credential("Certificate is not registered for any user.")
         return self._issue(user)
@@ -199,9 +206,6 @@ class AuthService:
 
     def certificate_user(self, cert: x509.Certificate) -> User | None:
         """The user a certificate is registered for (spec or control API), or None."""
-        return self._certificate_user(cert)
-
-    def _certificate_user(self, cert: x509.Certificate) -> User | None:
         fp = fingerprint(cert)
         user_id = self._spec_certs.get(fp)
         if user_id is None:

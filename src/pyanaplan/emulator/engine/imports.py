@@ -50,8 +50,9 @@ from pyanaplan.emulator.spec import FileSpec, ImportSpec, ListSpec, ModuleSpec
 from pyanaplan.emulator.storage import model_queries as q
 
 BATCH_ROWS = 5_000
-_LOOKUP_CACHE_LIMIT = 200_000
+_LOOKUP_CACHE_LIMIT = 50_000  # entries; bounds memory whatever the list size
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER_MATCH = _NUMBER.fullmatch
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TRUE = frozenset({"true", "yes", "1", "y", "t"})
 _FALSE = frozenset({"false", "no", "0", "n", "f"})
@@ -476,6 +477,9 @@ class _ModuleImport:
         self.sql = q.cell_upsert_sql(ids)
         self.module_key = q.object_key(ctx.conn, ctx.model_id, module.id)
         self.padding = (0,) * (4 - len(module.dimensions))
+        used = [d[0] for d in self.dimensions if d[0] is not None]
+        used += [li[0] for li in self.line_items]
+        self.width = max(used, default=-1) + 1
 
     def run(self, reader: CsvReader) -> _Counts:
         conn = self.ctx.conn
@@ -504,23 +508,38 @@ class _ModuleImport:
         return counts
 
     def _row(self, line: int, fields: list[str]) -> tuple[Any, ...] | None:
-        if not any(f.strip() for f in fields):
+        # Hot path: numbers and text are parsed inline; other formats go through parse_value.
+        if not "".join(fields).strip():
             self.counts.ignored += 1
             return None
-        item_ids: list[int] = []
+        source = fields  # the dump shows the row as read, without padding
+        if len(fields) < self.width:
+            fields = fields + [""] * (self.width - len(fields))
+        row: list[Any] = [self.module_key]
         for index, lookup, fixed_id, dim in self.dimensions:
             if index is None:
-                item_ids.append(fixed_id or 0)
+                row.append(fixed_id)
                 continue
-            value = _field(fields, index)
+            value = fields[index].strip()
             item_id = lookup.get(value) if value else None
             if item_id is None:
-                self._fail(line, fields, f"Item not located in {dim} list: {value}")
+                self._fail(line, source, f"Item not located in {dim} list: {value}")
                 return None
-            item_ids.append(item_id)
-        values: list[Any] = []
+            row.append(item_id)
+        row += self.padding
         for index, fmt, name, lookup in self.line_items:
-            raw = fields[index] if index < len(fields) else ""
+            raw = fields[index]
+            if fmt == "number":
+                text = raw.strip()
+                if not text:
+                    row.append(None)
+                    continue
+                if _NUMBER_MATCH(text):
+                    row.append(float(text))
+                    continue
+            elif fmt == "text":
+                row.append(raw if raw != "" else None)
+                continue
             value, error = parse_value(raw, fmt)
             if error is None and lookup is not None and value is not None:
                 found = lookup.resolve(value.strip())
@@ -529,10 +548,10 @@ class _ModuleImport:
                 else:
                     value = found[1]  # stored by name, even when the file gave the code
             if error is not None:
-                self._fail(line, fields, f"{name}: {error}")
+                self._fail(line, source, f"{name}: {error}")
                 return None
-            values.append(value)
-        return (self.module_key, *item_ids, *self.padding, *values)
+            row.append(value)
+        return tuple(row)
 
     def _fail(self, line: int, fields: list[str], error: str) -> None:
         self.counts.failed += 1

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import secrets
 from typing import Any
 
 from cryptography import x509
@@ -71,16 +70,11 @@ def _rejected(message: str = CREDENTIALS_REJECTED) -> EmulatorError:
 
 
 def _basic_user(request: Request, value: str) -> User:
-    """``Basic base64(email:password)``; the password is compared in constant time."""
+    """``Basic base64(email:password)`` on every request; the auth engine checks it."""
     try:
-        decoded = base64.b64decode(value, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError) as exc:
+        return platform(request).auth.verify_basic(value)
+    except EmulatorError as exc:
         raise _rejected() from exc
-    email, sep, password = decoded.partition(":")
-    user = platform(request).directory.user_by_email(email) if sep else None
-    if user is None or not secrets.compare_digest(user.password.encode(), password.encode()):
-        raise _rejected()
-    return user
 
 
 def _certificate_user(request: Request, value: str) -> User:
@@ -101,7 +95,7 @@ def _certificate_user(request: Request, value: str) -> User:
     if not cert.not_valid_before_utc.timestamp() <= now_s <= cert.not_valid_after_utc.timestamp():
         raise _rejected()
     # The auth service's certificate registry decides who a certificate belongs to (§3.1.2).
-    owner = plat.auth._certificate_user(cert)
+    owner = plat.auth.certificate_user(cert)
     if owner is None or owner.email.lower() != email.strip().lower():
         raise _rejected()
     return owner

@@ -125,6 +125,7 @@ class Database:
         self._schema = schema
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
+        self._owned: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._lock = threading.Lock()
         conn = self.conn()
         if schema.strip():
@@ -137,7 +138,16 @@ class Database:
             conn = _connect(self.path)
             self._local.conn = conn
             with self._lock:
-                self._all.append(conn)
+                # Worker-pool threads come and go; close what dead threads left behind so a
+                # long-running server does not leak file descriptors.
+                alive = []
+                for thread, old in self._owned:
+                    if thread.is_alive():
+                        alive.append((thread, old))
+                    else:
+                        with contextlib.suppress(sqlite3.Error):
+                            old.close()
+                self._owned = [*alive, (threading.current_thread(), conn)]
         return conn
 
     def new_conn(self) -> sqlite3.Connection:
@@ -175,6 +185,8 @@ class Database:
         """Close every connection handed out (at shutdown)."""
         with self._lock:
             conns, self._all = self._all, []
+            conns += [conn for _, conn in self._owned]
+            self._owned = []
         for conn in conns:
             with contextlib.suppress(sqlite3.Error):
                 conn.close()

@@ -1,0 +1,161 @@
+"""Suite 2 — client crashes: `pyanaplan upload` / `download` SIGKILLed at seeded random points.
+
+Each iteration starts the real console script on a six-chunk file, waits until a random number
+of chunk requests has reached the emulator (bandwidth is capped so a transfer takes a moment),
+adds a random few milliseconds and SIGKILLs the process. The rerun of the same command must
+resume and end byte-identical (verified independently), and across the two runs only chunks that
+were in flight at the kill may have gone over the wire twice:
+
+* upload: at most `--concurrency` chunks (acknowledged by the server but not yet journalled);
+* download: at most the download concurrency (4) plus one — a resume re-fetches the last
+  journalled chunk to check that the server file did not change.
+"""
+
+from __future__ import annotations
+
+import collections
+import io
+import json
+import random
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+MIB = 1024 * 1024
+CHUNKS = 6
+SIZE = CHUNKS * MIB - 4321
+UPLOAD_CONCURRENCY = 3
+DOWNLOAD_CONCURRENCY = 4  # transfer/plan.py DEFAULT_DOWNLOAD_CONCURRENCY (no CLI option)
+SEED = 20261128
+FILE = "Sales.csv"
+
+
+def _chunk_requests(emu: Any, method: str) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in emu.requests()
+        if r["method"] == method and "/files/113000000003/chunks/" in r["path"]
+    ]
+
+
+def _kill_at(proc: Any, emu: Any, method: str, after: int, extra_s: float) -> bool:
+    """SIGKILL once `after` chunk requests have started; False if the process finished first."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        if len(_chunk_requests(emu, method)) >= after:
+            break
+        time.sleep(0.005)
+    time.sleep(extra_s)
+    if proc.poll() is not None:
+        return False
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    return True
+
+
+def _per_chunk(entries: list[dict[str, Any]]) -> collections.Counter[str]:
+    return collections.Counter(r["path"].rsplit("/", 1)[1] for r in entries)
+
+
+def _crash_loop(
+    op: str,
+    iterations: int,
+    *,
+    emu: Any,
+    rclient: Callable[..., Any],
+    cli_spawn: Callable[..., Any],
+    cli_proc: Callable[..., Any],
+    make_csv: Callable[..., bytes],
+    figures: Any,
+    tmp_path: Path,
+) -> None:
+    rng = random.Random(SEED + (0 if op == "upload" else 1))
+    data = make_csv(SIZE, seed=7)
+    source = tmp_path / FILE
+    source.write_bytes(data)
+    method = "PUT" if op == "upload" else "GET"
+    allowed = UPLOAD_CONCURRENCY if op == "upload" else DOWNLOAD_CONCURRENCY + 1
+    killed = finished_early = identical = sent_twice = max_twice = 0
+    failures: list[str] = []
+    for n in range(iterations):
+        emu.reset()
+        cache = tmp_path / f"cache-{n}"
+        env = {"ANAPLAN_CACHE_DIR": str(cache)}
+        target = tmp_path / f"copy-{n}.csv"
+        if op == "upload":
+            args = ["-q", "upload", str(source), "--file", FILE, "--chunk-size", "1MiB",
+                    "--concurrency", str(UPLOAD_CONCURRENCY)]  # fmt: skip
+            emu.set_bandwidth(request_bps=6 * MIB)
+        else:
+            rclient().upload(source, chunk_size=MIB)
+            args = ["-q", "download", FILE, "-O", str(target)]
+            emu.set_bandwidth(response_bps=8 * MIB)
+        after = rng.randint(1, CHUNKS)
+        extra_s = rng.uniform(0.0, 0.12)
+        proc = cli_spawn(args, env=env)
+        was_killed = _kill_at(proc, emu, method, after, extra_s)
+        if was_killed:
+            killed += 1
+            if op == "download":
+                # Killed mid-download: the target is never there half-written.
+                assert not target.exists(), f"iteration {n}: a partial target was left"
+        else:
+            finished_early += 1
+        emu.set_bandwidth(None, None)
+        rerun = cli_proc(args, env=env, timeout=120)
+        if rerun.exit_code != 0:
+            failures.append(f"iteration {n}: rerun exited {rerun.exit_code}: {rerun.stderr!r}")
+            continue
+        if op == "upload":
+            buffer = io.BytesIO()
+            rclient().download(FILE, buffer)
+            ok = buffer.getvalue() == data
+        else:
+            ok = target.read_bytes() == data and not Path(f"{target}.part").exists()
+        identical += int(ok)
+        if not ok:
+            failures.append(f"iteration {n}: result differs from the source")
+        counts = _per_chunk(_chunk_requests(emu, method))
+        twice = sum(c - 1 for c in counts.values() if c > 1)
+        sent_twice += twice
+        max_twice = max(max_twice, twice)
+        if twice > allowed:
+            failures.append(f"iteration {n}: {twice} chunks went twice (allowed {allowed}): "
+                            f"{dict(counts)}")  # fmt: skip
+        if sorted(counts) != [str(i) for i in range(CHUNKS)]:
+            failures.append(f"iteration {n}: chunks seen {sorted(counts)}")
+        if op == "upload" and was_killed:
+            summary = json.loads(rerun.stdout) if rerun.stdout.strip() else {}
+            skipped = summary.get("chunks_skipped") if isinstance(summary, dict) else None
+            if skipped is not None and skipped + (summary.get("chunks_sent") or 0) != CHUNKS:
+                failures.append(f"iteration {n}: rerun summary does not add up: {summary}")
+    figures.client_crash(
+        operation=f"`pyanaplan {op}` ({CHUNKS} chunks of 1 MiB)", iterations=iterations,
+        killed=killed, finished_early=finished_early, identical=identical,
+        sent_twice=sent_twice, max_twice=max_twice, allowed=allowed, seed=SEED,
+    )  # fmt: skip
+    assert not failures, "\n".join(failures)
+    assert identical == iterations
+    assert killed >= max(1, iterations // 2), "the kills did not land mid-transfer"
+
+
+@pytest.mark.parametrize("op", ["upload", "download"])
+def test_crash_loop_fast(op: str, emu: Any, rclient: Any, cli_spawn: Any, cli_proc: Any,
+                         make_csv: Any, figures: Any, tmp_path: Path) -> None:  # fmt: skip
+    _crash_loop(op, 3, emu=emu, rclient=rclient, cli_spawn=cli_spawn, cli_proc=cli_proc,
+                make_csv=make_csv, figures=figures, tmp_path=tmp_path)  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("op", ["upload", "download"])
+def test_crash_loop_full(op: str, emu: Any, rclient: Any, cli_spawn: Any, cli_proc: Any,
+                         make_csv: Any, figures: Any, tmp_path: Path) -> None:  # fmt: skip
+    _crash_loop(op, 20, emu=emu, rclient=rclient, cli_spawn=cli_spawn, cli_proc=cli_proc,
+                make_csv=make_csv, figures=figures, tmp_path=tmp_path)  # fmt: skip
