@@ -60,3 +60,17 @@ def test_demo_fails_loudly_when_a_step_goes_wrong(tmp_path: Path, capsys) -> Non
     assert last["step"] == "Upload it in chunks" and not last["ok"]
     assert last["result"].startswith("FAILED")
     assert "demo step failed" in captured.err
+
+
+def test_demo_ignores_settings_meant_for_a_real_tenant(tmp_path: Path, monkeypatch) -> None:
+    # A user with certificate or token settings for their tenant still gets the local demo.
+    monkeypatch.setenv("ANAPLAN_TOKEN", "not-a-real-token")
+    monkeypatch.setenv("ANAPLAN_REGION", "EU1")
+    monkeypatch.setenv("ANAPLAN_WORKSPACE", "Some Other Workspace")
+    result = CliRunner().invoke(
+        app,
+        ["-o", "json", "demo", "--size", "300KB", "--output-dir", str(tmp_path)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert json.loads(result.stdout)["ok"] is True

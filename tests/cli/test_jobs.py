@@ -139,6 +139,8 @@ def test_no_wait_then_tasks_task_and_cancel(cli, emu) -> None:
     listed = cli("tasks", "import", SALES_IMPORT)
     assert listed.exit_code == 0, listed
     assert task_id in [t["task_id"] for t in listed.json()]
+    table = cli("-o", "table", "tasks", "imports", SALES_IMPORT)
+    assert task_id in table.stdout and "Created (UTC)" in table.stdout
 
     status = cli("task", "import", SALES_IMPORT, task_id)
     assert status.exit_code == 0, status
@@ -147,6 +149,15 @@ def test_no_wait_then_tasks_task_and_cancel(cli, emu) -> None:
     cancelled = cli("cancel", "import", SALES_IMPORT, task_id)
     assert cancelled.exit_code == 0, cancelled
     assert cancelled.json()["state"] in ("CANCELLED", "CANCELLING")
+
+    process = cli("process", PROCESS, "--no-wait")
+    assert process.exit_code == 0, process
+    process_id = process.json()["task_id"]
+    assert process.json()["state"] in ("NOT_STARTED", "IN_PROGRESS")
+    stopped = cli("cancel", "processes", PROCESS, process_id)
+    assert stopped.exit_code == 0, stopped
+    assert stopped.json()["task_id"] == process_id
+    assert stopped.json()["state"] in ("CANCELLED", "CANCELLING")
 
 
 def test_table_output_of_a_task(cli) -> None:

@@ -119,10 +119,13 @@ def test_output_formats_render_the_same_rows(capsys: pytest.CaptureFixture[str])
     assert "North, East" in table and "South" in table
 
 
-def test_json_is_the_default_off_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_is_the_default_off_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdout", io.StringIO())  # a pipe, not a terminal
+    monkeypatch.setattr("sys.stderr", io.StringIO())
     out = Output(None)
-    assert out.format == "json"  # pytest's captured stdout is not a terminal
+    assert out.format == "json"
     assert not out.progress_enabled
+    assert Output("table").format == "table"  # asked for explicitly
 
 
 def test_sales_csv_has_the_requested_size_and_bad_rows(tmp_path: Path) -> None:

@@ -125,7 +125,8 @@ def report_for(exc: BaseException) -> ErrorReport:
             "interrupted",
             EXIT_INTERRUPTED,
             "Interrupted.",
-            "The running server task (if any) was cancelled.",
+            "A running server task was cancelled; run an interrupted upload or download again "
+            "to resume it.",
         )
     row = _lookup(type(exc))
     if row is None:

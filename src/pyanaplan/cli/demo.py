@@ -180,9 +180,8 @@ class Demo:
         with self.step("Upload it in chunks", command) as rec:
             # Make the emulator throttle one chunk like a busy tenant (429 + Retry-After), so
             # the demo shows the upload backing off and carrying on rather than failing.
-            emulator.inject(
-                path="*/files/*/chunks/*", method="PUT", status=429, retry_after=1, times=1
-            )
+            # (PUT on */files/* is a chunk, or the whole file when it is small.)
+            emulator.inject(path="*/files/*", method="PUT", status=429, retry_after=1, times=1)
             with self.out.transfer_progress(f"Uploading {SALES_FILE}") as on_progress:
                 upload = client.upload(
                     sales.path,
@@ -202,7 +201,7 @@ class Demo:
             self.check(bool(throttled), "the injected 429 was never hit")
             rec.result = (
                 f"{_mb(sales.size_bytes)} in {len(chunks)} chunk(s); "
-                f"{len(throttled)} throttled chunk retried"
+                f"{len(throttled)} throttled request retried"
             )
 
     def _run_task(self, name: str, run: Callable[..., Any]) -> Any:
@@ -358,7 +357,7 @@ def run_demo(
     emulator_factory: Callable[[], Any] | None = None,
 ) -> bool:
     """Start the embedded emulator, run the flow, print the summary; True when all passed."""
-    from pyanaplan import Client
+    from pyanaplan import Client, Settings
     from pyanaplan.emulator import Emulator
 
     demo = Demo(output, options)
@@ -367,7 +366,9 @@ def run_demo(
     with factory() as emu:
         user, password = emu.users[0]
         output.status(f"Emulator at {emu.api_url} — signed in as {user}")
-        client = Client(
+        # Settings built here, not loaded: ANAPLAN_* variables or a default profile meant for
+        # a real tenant (a certificate, a token, a region) must not leak into the demo.
+        settings = Settings(
             api_url=emu.api_url,
             auth_url=emu.auth_url,
             oauth_url=emu.oauth_url,
@@ -376,6 +377,7 @@ def run_demo(
             workspace=WORKSPACE,
             model=MODEL,
         )
+        client = Client(settings=settings)
         try:
             with client:
                 demo.run(client, emu)

@@ -174,6 +174,23 @@ def _token_from_headers(scope: Scope) -> str | None:
     return None
 
 
+def _dated(send: Send, clock: Any) -> Send:
+    """Stamp every response with a ``Date`` from the emulator's clock, not the wall clock.
+
+    Clients judge token expiry on the server's clock (the ``Date`` header), so advancing the
+    emulator's clock must show there too; uvicorn's own header is turned off in server.py.
+    """
+
+    async def send_dated(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+            headers.append((b"date", formatdate(clock.now_s(), usegmt=True).encode("latin-1")))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return send_dated
+
+
 class FaultMiddleware:
     """Outermost ASGI layer: normalises paths, logs requests, applies faults and bandwidth caps.
 
@@ -207,6 +224,7 @@ class FaultMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        send = _dated(send, self.clock)
         path: str = scope["path"]
         # `/2/0/…/imports/` with a trailing slash is used by Postman (§9 item 23): same route.
         if path.startswith("/2/0/") and len(path) > 5 and path.endswith("/"):

@@ -134,6 +134,7 @@ class Emulator:
             self.app,
             log_level="warning",
             access_log=False,
+            date_header=False,  # the app stamps Date from the emulator's clock (faults.py)
             lifespan="on",
             timeout_graceful_shutdown=2,
             h11_max_incomplete_event_size=64 * 1024,

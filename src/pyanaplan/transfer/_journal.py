@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "DOWNLOAD_SAVE_INTERVAL_S",
     "JOURNAL_MAX_AGE_S",
     "DownloadJournal",
     "UploadFingerprint",
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 _VERSION = 1
 #: Uploaded content lives 48 h on the server (§4.4); resume state older than that is useless.
 JOURNAL_MAX_AGE_S = 47 * 3600
+#: A download saves its resume state at most this often (and when it stops on an error).
+DOWNLOAD_SAVE_INTERVAL_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -236,6 +239,8 @@ class DownloadJournal:
         self.done = 0
         self.part_size = 0
         self.last_sha256 = ""
+        self._dirty = False
+        self._saved_at = 0.0
 
     @classmethod
     def open(cls, path: Path, source: str, chunk_ids: list[str]) -> DownloadJournal:
@@ -257,11 +262,28 @@ class DownloadJournal:
             journal.done, journal.part_size, journal.last_sha256 = 0, 0, ""
         return journal
 
-    def record(self, part_size: int, chunk_sha256: str) -> None:
-        """One more chunk is in the `.part` file (flushed), which is now `part_size` bytes."""
+    def record(self, part_size: int, chunk_sha256: str) -> bool:
+        """One more chunk is in the `.part` file, which is now `part_size` bytes.
+
+        The state is saved at most every `DOWNLOAD_SAVE_INTERVAL_S` (a rename costs milliseconds
+        on slow disks, and a download writes chunks faster than that); call `save` on the way out.
+        The caller must flush the `.part` file before a save.
+
+        Returns:
+            True when the caller should flush and call `save` now.
+        """
         self.done += 1
         self.part_size = part_size
         self.last_sha256 = chunk_sha256
+        self._dirty = True
+        return time.monotonic() - self._saved_at >= DOWNLOAD_SAVE_INTERVAL_S
+
+    def save(self) -> None:
+        """Write the state recorded so far (the `.part` file must be flushed up to it)."""
+        if not self._dirty:
+            return
+        self._dirty = False
+        self._saved_at = time.monotonic()
         body = {
             "version": _VERSION,
             "source": self.source,
@@ -275,6 +297,7 @@ class DownloadJournal:
     def reset(self) -> None:
         """Start over: nothing is written yet."""
         self.done, self.part_size, self.last_sha256 = 0, 0, ""
+        self._dirty = False
         self.discard()
 
     def discard(self) -> None:

@@ -27,6 +27,7 @@ from typing import IO, Any
 
 from pyanaplan.errors import ConfigError, TransferError
 from pyanaplan.http._session import ApiSession
+from pyanaplan.transfer._hashing import BackgroundHasher
 from pyanaplan.transfer._journal import DownloadJournal
 from pyanaplan.transfer.plan import DEFAULT_DOWNLOAD_CONCURRENCY
 from pyanaplan.transfer.progress import ProgressCallback, call_progress
@@ -269,7 +270,7 @@ class _Sink:
         self.target = target
         self.part = part
         self.journal = journal
-        self.hasher = hashlib.sha256()
+        self.hasher = BackgroundHasher()
         self.size = 0
         self.skipped = 0
         self._owns = target is not None
@@ -334,7 +335,8 @@ class _Sink:
             self.fh.truncate(0)
         elif self.size:
             raise TransferError("Cannot restart a download into a stream that was written to.")
-        self.hasher = hashlib.sha256()
+        self.hasher.close()
+        self.hasher = BackgroundHasher()
         self.size = 0
         self.skipped = 0
 
@@ -345,10 +347,14 @@ class _Sink:
 
     def write_chunk(self, data: bytes) -> None:
         self.write(data)
+        if self.journal is not None and self.journal.record(self.size, _sample_digest(data)):
+            self.save_progress()
+
+    def save_progress(self) -> None:
+        """Save the resume state; the bytes must be in the file before the journal says so."""
         if self.journal is not None:
-            # The bytes must be in the file before the journal says they are.
             self.fh.flush()
-            self.journal.record(self.size, _sample_digest(data))
+            self.journal.save()
 
     def commit(self) -> Path | None:
         """Make the download visible: fsync + atomic rename of `.part` over the target."""
@@ -371,6 +377,7 @@ class _Sink:
 
     def abandon(self) -> None:
         """Nothing to keep: remove `.part` and its sidecar."""
+        self.hasher.close()
         if self._owns and self.part is not None:
             self.fh.close()
             with contextlib.suppress(FileNotFoundError):
@@ -380,8 +387,11 @@ class _Sink:
 
     def close_on_error(self) -> None:
         """Leave `.part` for a resume when a journal tracks it, else remove it."""
+        self.hasher.close()
         if not self._owns or self.part is None:
             return
+        with contextlib.suppress(OSError, ValueError):
+            self.save_progress()
         with contextlib.suppress(OSError, ValueError):
             self.fh.close()
         if self.journal is None or self.journal.done == 0:

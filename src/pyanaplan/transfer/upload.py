@@ -38,6 +38,7 @@ from pyanaplan.errors import (
     TransportError,
 )
 from pyanaplan.http._session import ApiSession
+from pyanaplan.transfer._hashing import BackgroundHasher
 from pyanaplan.transfer._journal import UploadFingerprint, UploadJournal, UploadKey
 from pyanaplan.transfer._sender import ChunkFailed, ChunkSender
 from pyanaplan.transfer._sources import KnownSizeSource, StreamSource, open_source
@@ -290,7 +291,7 @@ def _upload_known(
         if journal is not None:
             journal.restart(server_id)
 
-    hasher = hashlib.sha256()
+    hasher = BackgroundHasher()
     stats = _Stats(done_bytes=sum(plan.chunks[i].length for i in skip))
     call_progress(ctx.on_progress, stats.done_bytes, src.size)
 
@@ -328,11 +329,14 @@ def _upload_known(
                 sender.submit(span.index, data)
             del data
         sender.finish()
+        digest = hasher.hexdigest()
     except ChunkFailed as failed:
         sender.abort()
+        hasher.close()
         raise _chunk_error(ctx, server_id, failed, plan.count) from failed.error
     except BaseException:
         sender.abort()
+        hasher.close()
         raise
 
     _complete_and_verify(ctx, server_id, plan.count, journal)
@@ -345,7 +349,7 @@ def _upload_known(
         chunks_skipped=len(skip),
         compressed_bytes=stats.body_bytes,
         elapsed_s=time.monotonic() - started,
-        sha256=hasher.hexdigest(),
+        sha256=digest,
     )
 
 
@@ -367,7 +371,7 @@ def _upload_stream(
         return _single_put(ctx, small, file_id, started=started)
 
     server_id = _start_upload(ctx, file_id)
-    hasher = hashlib.sha256()
+    hasher = BackgroundHasher()
     stats = _Stats()
 
     def on_ack(index: int, raw_length: int, body_length: int) -> None:
@@ -410,11 +414,14 @@ def _upload_stream(
             if len(data) < chunk_size:
                 break
         sender.finish()
+        digest = hasher.hexdigest()
     except ChunkFailed as failed:
         sender.abort()
+        hasher.close()
         raise _chunk_error(ctx, server_id, failed, None) from failed.error
     except BaseException:
         sender.abort()
+        hasher.close()
         raise
     _complete_and_verify(ctx, server_id, count, None)
     return UploadResult(
@@ -426,7 +433,7 @@ def _upload_stream(
         chunks_skipped=0,
         compressed_bytes=stats.body_bytes,
         elapsed_s=time.monotonic() - started,
-        sha256=hasher.hexdigest(),
+        sha256=digest,
     )
 
 

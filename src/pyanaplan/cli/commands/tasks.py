@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 import typer
 
 from pyanaplan.cli._context import get_state
 from pyanaplan.cli._options import DumpDirOpt, KindArg, check_kind
+from pyanaplan.cli._output import to_jsonable
 from pyanaplan.cli._render import render_task_result
 
 NameArg = Annotated[str, typer.Argument(help="Name or ID of the import/export/action/process.")]
@@ -17,7 +19,7 @@ TASK_COLUMNS = [
     ("Task ID", "task_id"),
     ("State", "task_state"),
     ("Progress", "progress"),
-    ("Created", "creation_time"),
+    ("Created (UTC)", "created"),
 ]
 
 
@@ -29,8 +31,17 @@ def tasks(ctx: typer.Context, kind: KindArg, name: NameArg) -> None:
       pyanaplan tasks import "Sales from Sales.csv"
     """
     state = get_state(ctx)
-    rows = state.client().tasks(check_kind(kind), name)
+    rows = [_with_created(to_jsonable(t)) for t in state.client().tasks(check_kind(kind), name)]
     state.output.records(rows, TASK_COLUMNS, title=f"Tasks of {name}")
+
+
+def _with_created(row: dict[str, Any]) -> dict[str, Any]:
+    # creationTime is epoch milliseconds (§10.22); add a readable UTC time next to it.
+    millis = row.get("creation_time")
+    if isinstance(millis, int | float):
+        when = datetime.fromtimestamp(millis / 1000, tz=UTC)
+        row["created"] = when.strftime("%Y-%m-%d %H:%M:%S")
+    return row
 
 
 def task(

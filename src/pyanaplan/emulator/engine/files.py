@@ -149,6 +149,8 @@ class ChainReader(io.RawIOBase):
     def __init__(self, paths: list[Path]) -> None:
         self._paths = list(paths)
         self._fh: BinaryIO | None = None
+        # The stream cannot seek, so it says its size for the import's progress (csvio).
+        self.total_bytes = sum(p.stat().st_size for p in self._paths)
 
     def readable(self) -> bool:
         return True

@@ -248,10 +248,6 @@ def _column_index(header: list[str] | None, column: str, source: FileSpec) -> in
     raise _ImportFailed(f"{source.name} has no header row: map columns as 'Column N'")
 
 
-def _field(fields: list[str], index: int) -> str:
-    return fields[index].strip() if index < len(fields) else ""
-
-
 def _tick(ctx: RunContext, reader: CsvReader) -> None:
     ctx.check_cancelled()
     fraction = reader.fraction()
@@ -368,20 +364,11 @@ class _ListImport:
         failed = 0
         if not batch:
             return failed
-        conn = self.ctx.conn
-        conn.execute("SAVEPOINT list_batch")
-        try:
-            q.upsert_items(conn, self.sql, batch)
-        except sqlite3.IntegrityError:
-            # A name/code clash somewhere in the batch: redo it row by row to fail only those.
-            conn.execute("ROLLBACK TO list_batch")
-            for row, (line, fields) in zip(batch, sources, strict=True):
-                try:
-                    q.upsert_items(conn, self.sql, [row])
-                except sqlite3.IntegrityError:
-                    failed += 1
-                    self._fail(line, fields, "Name or code already used by another item")
-        conn.execute("RELEASE list_batch")
+        # A name/code clash fails only the rows involved (the batch is redone row by row).
+        for index in q.upsert_items_or_split(self.ctx.conn, self.sql, batch):
+            failed += 1
+            line, fields = sources[index]
+            self._fail(line, fields, "Name or code already used by another item")
         batch.clear()
         sources.clear()
         return failed

@@ -35,6 +35,8 @@ class RunContext:
         user_id: The user who started the task (whose file content is read).
         task_id: The task's ID.
         open_source: file_id -> the user's content (or default content); None when empty.
+            The engine reads it once, front to back, and closes it. A stream that cannot seek
+            may carry an int ``total_bytes`` attribute (on itself or its ``raw``) for progress.
         write_export: (export_id, byte chunks) -> stores the output file; returns its size.
         write_dump: (object_id, byte chunks) -> stores this task's failure dump CSV.
         progress: (0..1, current_step) -> reports progress.

@@ -27,7 +27,7 @@ from pyanaplan.emulator.engine.run_context import (
     TaskCancelled,
     failed_outcome,
 )
-from pyanaplan.emulator.spec import ModelSpec
+from pyanaplan.emulator.spec import ListSpec, ModelSpec
 from pyanaplan.emulator.storage import model_queries as q
 
 __all__ = [
@@ -60,9 +60,8 @@ def run_action(
         KeyError: ``action_id`` is not an object of this model (routes check this first).
     """
     model = ctx.model
-    if not ctx.conn.in_transaction:
-        # The worker should have opened one; without it the import's savepoints would commit.
-        ctx.conn.execute("BEGIN")
+    # The worker should have opened one; without it the import's savepoints would commit.
+    q.ensure_transaction(ctx.conn)
     imp = model.import_(action_id)
     if imp is not None:
         return run_import(ctx, imp, mapping=mapping)
@@ -130,8 +129,8 @@ def seed_model(conn: sqlite3.Connection, model_spec: ModelSpec) -> None:
         q.upsert_cells(conn, sql, rows)
 
 
-def _parents_first(model_spec: ModelSpec) -> list:
-    ordered: list = []
+def _parents_first(model_spec: ModelSpec) -> list[ListSpec]:
+    ordered: list[ListSpec] = []
     pending = list(model_spec.lists)
     for _ in range(len(pending) + 1):
         done = {lst.name for lst in ordered}

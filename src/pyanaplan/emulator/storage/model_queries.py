@@ -26,6 +26,38 @@ def _json_path(name: str) -> str:
     return "'" + _sql_text('$."' + name.replace('"', '\\"') + '"') + "'"
 
 
+# -- transactions ---------------------------------------------------------------------------
+
+
+def ensure_transaction(conn: sqlite3.Connection) -> None:
+    """Open a transaction if none is open (the task worker normally has opened one)."""
+    if not conn.in_transaction:
+        conn.execute("BEGIN")
+
+
+def upsert_items_or_split(
+    conn: sqlite3.Connection, sql: str, rows: Sequence[Sequence[Any]]
+) -> list[int]:
+    """Run a `list_upsert_sql` batch; on a uniqueness clash, redo it row by row.
+
+    Returns:
+        Indexes (into ``rows``) of the rows that clashed and were not applied.
+    """
+    conn.execute("SAVEPOINT list_batch")
+    failed: list[int] = []
+    try:
+        conn.executemany(sql, rows)
+    except sqlite3.IntegrityError:
+        conn.execute("ROLLBACK TO list_batch")
+        for index, row in enumerate(rows):
+            try:
+                conn.execute(sql, row)
+            except sqlite3.IntegrityError:
+                failed.append(index)
+    conn.execute("RELEASE list_batch")
+    return failed
+
+
 # -- keys and whole models ------------------------------------------------------------------
 
 
@@ -142,11 +174,6 @@ def list_upsert_sql(
         sql += f"ON CONFLICT (list_key, code) DO UPDATE SET {code_updates} "
     sql += f"ON CONFLICT (list_key, name) DO UPDATE SET {name_update}"
     return sql
-
-
-def upsert_items(conn: sqlite3.Connection, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-    """Run a `list_upsert_sql` statement over a batch of rows."""
-    conn.executemany(sql, rows)
 
 
 def iter_list_rows(
