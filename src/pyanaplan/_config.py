@@ -206,7 +206,10 @@ def load_profile(name: str) -> dict[str, Any]:
         known = ", ".join(sorted(profiles)) if isinstance(profiles, dict) and profiles else "none"
         raise ConfigError(
             f"Profile {name!r} not found in {config_path()}.",
-            hint=f"Known profiles: {known}. Create one with `pyanaplan auth login --profile NAME`.",
+            hint=(
+                f"Known profiles: {known}. "
+                "Create one with `pyanaplan config set NAME key=value …`."
+            ),
         )
     return dict(profiles[name])
 
@@ -240,12 +243,31 @@ def save_profile(
     profiles[name] = clean
     if make_default or not data.get("default_profile"):
         data["default_profile"] = name
+    _write_config(data)
+    return clean
+
+
+def delete_profile(name: str) -> None:
+    """Remove one profile from config.toml (and the default, if it was the default).
+
+    Raises:
+        ConfigError: The profile does not exist.
+    """
+    load_profile(name)
+    data = _read_config()
+    data["profiles"].pop(name, None)
+    if data.get("default_profile") == name:
+        data.pop("default_profile")
+    _write_config(data)
+
+
+def _write_config(data: Mapping[str, Any]) -> None:
+    # Written whole to a temporary file, then renamed: a crash never leaves half a config.
     path = config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text(_dump_toml(data), encoding="utf-8")
     tmp.replace(path)
-    return clean
 
 
 def _toml_value(value: Any) -> str:

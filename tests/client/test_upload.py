@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import random
 from pathlib import Path
 from typing import Any
@@ -254,3 +255,45 @@ def test_many_small_chunks_in_parallel(emu: Any, client: Client) -> None:
     assert result.chunks == 30
     assert len(chunk_puts(emu)) == 30
     assert download_bytes(client, "Sales.csv") == data
+
+
+def test_ctrl_c_stops_the_upload_and_the_rerun_resumes(emu: Any, client: Client) -> None:
+    data = csv_bytes(5 * MIB, seed=12)
+    acks: list[int] = []
+
+    def interrupt_after_two(done: int, total: int | None) -> None:
+        if done:
+            acks.append(done)
+            if len(acks) == 2:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        client.upload(
+            data, file="Sales.csv", chunk_size=MIB, concurrency=1, on_progress=interrupt_after_two
+        )
+    assert not [r for r in emu.requests() if r["path"].endswith("/complete")]
+    result = client.upload(data, file="Sales.csv", chunk_size=MIB)
+    assert (result.chunks_skipped, result.chunks_sent) == (2, 3)
+    assert download_bytes(client, "Sales.csv") == data
+
+
+def test_source_modified_during_upload_is_not_completed(
+    emu: Any, client: Client, tmp_path: Path
+) -> None:
+    source = tmp_path / "Sales.csv"
+    data = csv_bytes(3 * MIB, seed=13)
+    source.write_bytes(data)
+    touched: list[bool] = []
+
+    def modify_once(done: int, total: int | None) -> None:
+        if done and not touched:
+            touched.append(True)
+            with source.open("r+b") as fh:  # same size, new bytes, new mtime
+                fh.seek(10)
+                fh.write(b"XXXX")
+            os.utime(source, ns=(1, 1))
+
+    with pytest.raises(TransferError) as info:
+        client.upload(source, chunk_size=MIB, concurrency=1, on_progress=modify_once)
+    assert "changed" in str(info.value)
+    assert not [r for r in emu.requests() if r["path"].endswith("/complete")]

@@ -14,6 +14,7 @@ Two jobs live here:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -41,16 +42,16 @@ MIB = 1024 * 1024
 
 # One section per suite, in the order the report shows them.
 CATEGORIES = {
-    "test_faults.py": "1. Faults",
-    "test_client_crash.py": "2. Client crashes",
-    "test_emulator_crash.py": "3. Emulator crashes",
-    "test_bad_input.py": "4. Bad input",
-    "test_secrets.py": "5. Secrets",
-    "test_hardening.py": "6. Emulator hardening",
+    "test_rel_faults.py": "1. Faults",
+    "test_rel_client_crash.py": "2. Client crashes",
+    "test_rel_emulator_crash.py": "3. Emulator crashes",
+    "test_rel_bad_input.py": "4. Bad input",
+    "test_rel_secrets.py": "5. Secrets",
+    "test_rel_hardening.py": "6. Emulator hardening",
 }
 
 
-# ---- slow gating -------------------------------------------------------------------------------
+# ---- slow gating ---------------------------------------------------------------------------------
 def _selects_slow(config: pytest.Config) -> bool:
     """Whether this run asked for slow tests (env var, or a -m expression that admits `slow`)."""
     if os.environ.get(FULL_ENV, "") not in ("", "0"):
@@ -80,7 +81,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-# ---- figures -----------------------------------------------------------------------------------
+# ---- figures -------------------------------------------------------------------------------------
 @dataclass
 class _ReliabilityReport:
     """Figures recorded by the tests, and each test's outcome, turned into Markdown."""
@@ -186,8 +187,8 @@ class _ReliabilityReport:
             return [*out, "_No crash loops ran._"]
         out += [
             "| operation | iterations | killed mid-transfer | finished before the kill | "
-            "reruns byte-identical | chunks sent twice | max twice in one kill | allowed (in flight) "
-            "| seed |",
+            "reruns byte-identical | chunks sent twice | max twice in one kill "
+            "| allowed (in flight) | seed |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
         for r in self.client_crashes:
@@ -224,9 +225,7 @@ class _ReliabilityReport:
             return [*out, "_No secret sweeps ran._"]
         out += ["| sweep | runs | places searched | leaks |", "|---|---|---|---|"]
         for r in self.secrets:
-            out.append(
-                f"| {r['sweep']} | {r['runs']} | {_cell(r['searched'])} | {r['leaks']} |"
-            )
+            out.append(f"| {r['sweep']} | {r['runs']} | {_cell(r['searched'])} | {r['leaks']} |")
         return out
 
     def _hardening(self) -> list[str]:
@@ -295,7 +294,6 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         collector.outcomes[module].append((name, outcome, reason))
 
 
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Write docs/reliability.md (or wherever the env var points) when asked to."""
     target = os.environ.get(REPORT_ENV)
@@ -320,7 +318,7 @@ def full_run(request: pytest.FixtureRequest) -> bool:
     return _selects_slow(request.config)
 
 
-# ---- data and clients --------------------------------------------------------------------------
+# ---- data and clients ----------------------------------------------------------------------------
 def sales_csv(size: int, seed: int = 1) -> bytes:
     """Sales-like CSV of exactly `size` bytes, deterministic for a seed."""
     rng = random.Random(seed)
@@ -374,13 +372,11 @@ def rclient(emu: Any) -> Iterator[Callable[..., Any]]:
 
     yield factory
     for client in made:
-        try:
+        with contextlib.suppress(Exception):  # a test may have revoked the token on purpose
             client.close()
-        except Exception:  # a test may have revoked the token on purpose
-            pass
 
 
-# ---- the CLI as a subprocess and in-process ---------------------------------------------------
+# ---- the CLI as a subprocess and in-process ------------------------------------------------------
 @dataclass
 class CliRun:
     """One CLI run: exit code, stdout and stderr kept apart."""
@@ -503,3 +499,9 @@ def cli_inproc(emu: Any) -> Callable[..., CliRun]:
         return CliRun(result.exit_code, result.stdout, stderr)
 
     return invoke
+
+
+@pytest.fixture
+def cli_run_type() -> type[CliRun]:
+    """The `CliRun` class, for tests that build one from a process they drove themselves."""
+    return CliRun

@@ -52,6 +52,10 @@ class KnownSizeSource:
             digest.update(self.read_at(offset, min(_FULL_HASH_BLOCK, self.size - offset)))
         return digest.hexdigest()
 
+    def unchanged(self) -> bool:
+        """False when the source was modified since it was opened (paths only can tell)."""
+        return True
+
     def close(self) -> None:
         """Release the file descriptor, if any."""
 
@@ -89,6 +93,10 @@ class _PathSource(KnownSizeSource):
         tail_start = max(head, self.size - _FINGERPRINT_EDGE)
         digest.update(self.read_at(tail_start, self.size - tail_start))
         return digest.hexdigest()
+
+    def unchanged(self) -> bool:
+        stat = os.fstat(self._fd)
+        return (stat.st_size, stat.st_mtime_ns) == (self.size, self.mtime_ns)
 
     def close(self) -> None:
         if self._fd >= 0:

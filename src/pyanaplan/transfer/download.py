@@ -274,6 +274,7 @@ class _Sink:
         self.size = 0
         self.skipped = 0
         self._owns = target is not None
+        self._abandoned = False
 
     @classmethod
     def open(cls, target: Any, *, resume: bool, source: str, ids: list[str]) -> _Sink:
@@ -377,6 +378,7 @@ class _Sink:
 
     def abandon(self) -> None:
         """Nothing to keep: remove `.part` and its sidecar."""
+        self._abandoned = True
         self.hasher.close()
         if self._owns and self.part is not None:
             self.fh.close()
@@ -388,7 +390,7 @@ class _Sink:
     def close_on_error(self) -> None:
         """Leave `.part` for a resume when a journal tracks it, else remove it."""
         self.hasher.close()
-        if not self._owns or self.part is None:
+        if not self._owns or self.part is None or self._abandoned:
             return
         with contextlib.suppress(OSError, ValueError):
             self.save_progress()

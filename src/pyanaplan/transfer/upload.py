@@ -23,7 +23,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import quote
 
 from pyanaplan.errors import (
@@ -330,10 +330,18 @@ def _upload_known(
             del data
         sender.finish()
         digest = hasher.hexdigest()
+        if not src.unchanged():
+            if journal is not None:
+                journal.discard()
+            raise TransferError(
+                f"The source changed while uploading {ctx.label(server_id)}; the upload was "
+                "not completed.",
+                hint="Do not change the file while it uploads; run the upload again.",
+            )
     except ChunkFailed as failed:
         sender.abort()
         hasher.close()
-        raise _chunk_error(ctx, server_id, failed, plan.count) from failed.error
+        _raise_chunk_error(ctx, server_id, failed, plan.count)
     except BaseException:
         sender.abort()
         hasher.close()
@@ -418,7 +426,7 @@ def _upload_stream(
     except ChunkFailed as failed:
         sender.abort()
         hasher.close()
-        raise _chunk_error(ctx, server_id, failed, None) from failed.error
+        _raise_chunk_error(ctx, server_id, failed, None)
     except BaseException:
         sender.abort()
         hasher.close()
@@ -534,10 +542,21 @@ def _complete_and_verify(
         journal.discard()
 
 
+def _raise_chunk_error(
+    ctx: _Context, server_id: str, failed: ChunkFailed, count: int | None
+) -> NoReturn:
+    error = _chunk_error(ctx, server_id, failed, count)
+    if error is failed.error:
+        raise error
+    raise error from failed.error
+
+
 def _chunk_error(
     ctx: _Context, server_id: str, failed: ChunkFailed, count: int | None
-) -> AnaplanError:
+) -> BaseException:
     error = failed.error
+    if not isinstance(error, Exception):
+        return error  # KeyboardInterrupt / SystemExit from a callback: not a transfer problem
     # These need the user to act (credentials, access, a vanished file): raise them as they are.
     if isinstance(
         error,

@@ -142,28 +142,9 @@ def delete(ctx: typer.Context, name: NameArg) -> None:
     from pyanaplan import _config
 
     state = get_state(ctx)
-    _config.load_profile(name)  # raises ConfigError (exit 2) when it does not exist
-    delete_profile = getattr(_config, "delete_profile", None)
-    if delete_profile is not None:
-        delete_profile(name)
-    else:
-        _delete_profile_fallback(name)
+    _config.delete_profile(name)  # raises ConfigError (exit 2) when it does not exist
     state.output.status(f"Deleted profile {name!r}.")
     state.output.record({"deleted_profile": name})
-
-
-def _delete_profile_fallback(name: str) -> None:
-    # _config has no delete_profile yet; rewrite config.toml with its own reader and writer.
-    from pyanaplan import _config
-
-    data = _config._read_config()
-    data.get("profiles", {}).pop(name, None)
-    if data.get("default_profile") == name:
-        data.pop("default_profile")
-    path = _config.config_path()
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(_config._dump_toml(data), encoding="utf-8")
-    tmp.replace(path)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,9 @@ CHUNKS = {
     "task": ("*/imports/*/tasks*", None),
 }
 FAULTS = {
-    "429 Retry-After seconds": Fault("429 Retry-After seconds", {"status": 429, "retry_after": 1}, CHUNKS),
+    "429 Retry-After seconds": Fault(
+        "429 Retry-After seconds", {"status": 429, "retry_after": 1}, CHUNKS
+    ),
     "429 Retry-After HTTP date": Fault(
         "429 Retry-After HTTP date",
         {"status": 429, "retry_after": 1, "retry_after_http_date": True},
@@ -184,6 +187,7 @@ def test_fault_is_survived_or_reported(
     rule_id = emu.inject(path=path_glob, method=method, **fault.kwargs, **RATES[rate])
 
     error: BaseException | None = None
+    started = time.monotonic()
     try:
         if op == "upload":
             client.upload(source, chunk_size=MIB)
@@ -194,6 +198,10 @@ def test_fault_is_survived_or_reported(
     except Exception as exc:  # judged below: must be a clear AnaplanError
         error = exc
     fired = _fired(emu, rule_id, RATES[rate].get("times"))
+    elapsed_s = time.monotonic() - started
+    if fault_name == "429 Retry-After seconds" and rate == "once" and fired:
+        # Retry-After: 1 was honoured (the fast policy's own backoff is at most 0.05 s).
+        assert elapsed_s >= 0.95, f"retried after {elapsed_s:.2f} s despite Retry-After: 1"
     emu.clear_faults()
 
     duplicates = 0
@@ -219,9 +227,14 @@ def test_fault_is_survived_or_reported(
             identical = result.successful and result.state == "COMPLETE"
         outcome, detail = ("byte-identical" if identical else "SILENT"), ""
         figures.fault(
-            fault=fault_name, rate=rate, operation=op, injected=fired, outcome=outcome,
-            detail=detail, duplicate_tasks=duplicates,
-        )  # fmt: skip
+            fault=fault_name,
+            rate=rate,
+            operation=op,
+            injected=fired,
+            outcome=outcome,
+            detail=detail,
+            duplicate_tasks=duplicates,
+        )
         assert identical, f"{op} returned success but the result does not verify"
         if rate == "always" and fired:
             pytest.fail(f"{op} reported success although every matching request was faulted")
@@ -229,9 +242,14 @@ def test_fault_is_survived_or_reported(
 
     detail = f"{type(error).__name__}: {_assert_clear(error)}"
     figures.fault(
-        fault=fault_name, rate=rate, operation=op, injected=fired, outcome="clear error",
-        detail=detail, duplicate_tasks=duplicates,
-    )  # fmt: skip
+        fault=fault_name,
+        rate=rate,
+        operation=op,
+        injected=fired,
+        outcome="clear error",
+        detail=detail,
+        duplicate_tasks=duplicates,
+    )
     # Nothing half-written: a failed download never leaves (part of) the target behind.
     assert not target.exists()
     # A transient fault must be survived unless the budget was truly spent; 409 is not retried
@@ -254,9 +272,12 @@ def test_fault_is_survived_or_reported(
 
 
 def test_mixed_faults_on_one_upload_and_download(
-    emu: Any, rclient: Callable[..., Any], make_csv: Callable[..., bytes], figures: Any,
+    emu: Any,
+    rclient: Callable[..., Any],
+    make_csv: Callable[..., bytes],
+    figures: Any,
     tmp_path: Path,
-) -> None:  # fmt: skip
+) -> None:
     """Several fault classes at once on a five-chunk round trip: still byte-identical."""
     data = make_csv(4 * MIB + 77, seed=99)
     source = tmp_path / SALES_FILE
@@ -275,7 +296,11 @@ def test_mixed_faults_on_one_upload_and_download(
     fired = sum(1 for r in log if r["status"] in (503, 429, 401, "dropped"))
     assert target.read_bytes() == data
     figures.fault(
-        fault="503×2 + drop + expired token + 429 + drop", rate="once each",
-        operation="upload+download", injected=fired, outcome="byte-identical", detail="",
-    )  # fmt: skip
+        fault="503×2 + drop + expired token + 429 + drop",
+        rate="once each",
+        operation="upload+download",
+        injected=fired,
+        outcome="byte-identical",
+        detail="",
+    )
     assert fired >= 5

@@ -46,19 +46,25 @@ def _key_and_cert() -> tuple[bytes, bytes, list[str]]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "demo@pyanaplan.example")])
     now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=9))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=9))
         .sign(key, hashes.SHA256())
-    )  # fmt: skip
+    )
     encrypted = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(PASSPHRASE.encode()),
-    )  # fmt: skip
+    )
     clear = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
-    )  # fmt: skip
+    )
     # Body lines of both PEM forms: any one of them showing up is a leaked key.
     body = [
         line
@@ -137,9 +143,12 @@ def _cert_env(tmp: Path, emu: Any) -> tuple[dict[str, str | None], list[str]]:
     (inputs / "me.pem").write_bytes(cert)
     (inputs / "me.key").write_bytes(key)
     env: dict[str, str | None] = {
-        "ANAPLAN_USER": None, "ANAPLAN_PASSWORD": None, "ANAPLAN_CERT": str(inputs / "me.pem"),
-        "ANAPLAN_KEY": str(inputs / "me.key"), "ANAPLAN_KEY_PASSWORD": PASSPHRASE,
-    }  # fmt: skip
+        "ANAPLAN_USER": None,
+        "ANAPLAN_PASSWORD": None,
+        "ANAPLAN_CERT": str(inputs / "me.pem"),
+        "ANAPLAN_KEY": str(inputs / "me.key"),
+        "ANAPLAN_KEY_PASSWORD": PASSPHRASE,
+    }
     return env, body
 
 
@@ -154,27 +163,40 @@ def _command_matrix(tmp: Path, make_csv: Callable[..., bytes]) -> list[list[str]
     source.write_bytes(make_csv(2 * MIB + 10, seed=11))
     out = tmp / "out"
     return [
-        ["workspaces"], ["models"], ["model"], ["files"],
-        ["upload", str(source), "--chunk-size", "1MiB"], ["chunks", "Sales.csv"],
+        ["workspaces"],
+        ["models"],
+        ["model"],
+        ["files"],
+        ["upload", str(source), "--chunk-size", "1MiB"],
+        ["chunks", "Sales.csv"],
         ["download", "Sales.csv", "-O", str(out / "Sales.csv")],
-        ["imports"], ["imports", "show", "Regions from Regions.csv"], ["exports"],
-        ["exports", "show", "Sales Report.csv"], ["actions"],
-        ["actions", "show", "Delete Discontinued Products"], ["processes"],
+        ["imports"],
+        ["imports", "show", "Regions from Regions.csv"],
+        ["exports"],
+        ["exports", "show", "Sales Report.csv"],
+        ["actions"],
+        ["actions", "show", "Delete Discontinued Products"],
+        ["processes"],
         ["processes", "show", "Load Sales and Export"],
         ["import", "Sales from Sales.csv", "--dump-dir", str(out / "dumps")],
         ["import", "Regions from Regions.csv", "--no-wait"],
         ["export", "Sales Report.csv", "-O", str(out / "report.csv")],
         ["action", "Delete Discontinued Products"],
         ["process", "Load Sales and Export", "--dump-dir", str(out / "pdumps")],
-        ["tasks", "import", "Regions from Regions.csv"], ["whoami"],
+        ["tasks", "import", "Regions from Regions.csv"],
+        ["whoami"],
         ["delete", "Sales.csv"],
         ["config", "set", "sweep", "user=demo@pyanaplan.example", "workspace=Demo Workspace"],
-        ["config", "list"], ["config", "show", "sweep"], ["config", "use", "sweep"],
+        ["config", "list"],
+        ["config", "show", "sweep"],
+        ["config", "use", "sweep"],
         ["config", "delete", "sweep"],
         # Failing commands.
         ["download", "No Such File.csv", "-O", str(out / "missing.csv")],
         ["action", "No Such Action"],
-    ]  # fmt: skip
+        ["config", "set", "leak", "user=demo@pyanaplan.example", "password=demo-password"],
+        ["config", "set", "leak2", "key_password=" + PASSPHRASE],
+    ]
 
 
 def _task_commands(sweep: Sweep, verbosity: list[str]) -> None:
@@ -189,8 +211,9 @@ def _task_commands(sweep: Sweep, verbosity: list[str]) -> None:
         sweep.run([*verbosity, "cancel", "import", "Regions from Regions.csv", str(task_id)])
 
 
-def _sweep(sweep: Sweep, emu: Any, tmp: Path, make_csv: Callable[..., bytes],
-           verbosities: list[list[str]]) -> list[str]:  # fmt: skip
+def _sweep(
+    sweep: Sweep, emu: Any, tmp: Path, make_csv: Callable[..., bytes], verbosities: list[list[str]]
+) -> list[str]:
     """Every command at each verbosity with basic auth, then the other sign-in methods."""
     key_body: list[str] = []
     for verbosity in verbosities:
@@ -209,8 +232,10 @@ def _sweep(sweep: Sweep, emu: Any, tmp: Path, make_csv: Callable[..., bytes],
         sweep.run([*verbosity, "files"], {**env, "ANAPLAN_KEY_PASSWORD": "not-the-passphrase"})
         token = _static_token(emu)
         sweep.secrets.add(token)
-        sweep.run([*verbosity, "whoami"],
-                  {"ANAPLAN_USER": None, "ANAPLAN_PASSWORD": None, "ANAPLAN_TOKEN": token})  # fmt: skip
+        sweep.run(
+            [*verbosity, "whoami"],
+            {"ANAPLAN_USER": None, "ANAPLAN_PASSWORD": None, "ANAPLAN_TOKEN": token},
+        )
     sweep.secrets |= {PASSPHRASE, "not-the-passphrase", *key_body}
     return key_body
 
@@ -249,10 +274,15 @@ def _login(emu: Any, cli_spawn: Callable[..., Any], sweep: Sweep, verbosity: lis
 )
 def test_secret_sweep_in_process(
     verbosities: list[list[str]],
-    emu: Any, cli_inproc: Callable[..., Any], cli_spawn: Callable[..., Any],
-    cli_proc: Callable[..., Any], make_csv: Callable[..., bytes], tmp_path: Path,
-    isolated_env: Path, figures: Any,
-) -> None:  # fmt: skip
+    emu: Any,
+    cli_inproc: Callable[..., Any],
+    cli_spawn: Callable[..., Any],
+    cli_proc: Callable[..., Any],
+    make_csv: Callable[..., bytes],
+    tmp_path: Path,
+    isolated_env: Path,
+    figures: Any,
+) -> None:
     """Every command at each verbosity, in-process; OAuth login and whoami as subprocesses."""
     sweep = Sweep(emu, cli_inproc, "in-process")
     _sweep(sweep, emu, tmp_path, make_csv, verbosities)
@@ -291,19 +321,24 @@ def test_secret_sweep_in_process(
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_secret_sweep_subprocess(
-    emu: Any, cli_proc: Callable[..., Any], make_csv: Callable[..., bytes], tmp_path: Path,
-    isolated_env: Path, figures: Any,
-) -> None:  # fmt: skip
+    emu: Any,
+    cli_proc: Callable[..., Any],
+    make_csv: Callable[..., bytes],
+    tmp_path: Path,
+    isolated_env: Path,
+    figures: Any,
+) -> None:
     """The same sweep through the installed console script at -v (logs and tracebacks on)."""
     sweep = Sweep(emu, cli_proc, "subprocess")
     _sweep(sweep, emu, tmp_path, make_csv, [["-v"]])
     files = _files_under(isolated_env, tmp_path)
     leaks = _leaks(sweep, files, None)
     figures.secret_sweep(
-        sweep="every command at -v (installed console script)", runs=sweep.runs,
+        sweep="every command at -v (installed console script)",
+        runs=sweep.runs,
         searched=f"stdout+stderr; {len(files)} files; {len(sweep.secrets)} secrets",
         leaks=len(leaks),
-    )  # fmt: skip
+    )
     assert not leaks, "\n".join(leaks[:20])
 
 
@@ -314,8 +349,11 @@ def test_tls_verification_is_on_by_default_and_off_only_with_a_warning(
 
     assert load_settings(None).verify is True
     with Emulator(tls=True) as tls:
-        env = {"ANAPLAN_API_URL": tls.api_url, "ANAPLAN_AUTH_URL": tls.auth_url,
-               "ANAPLAN_OAUTH_URL": tls.oauth_url}  # fmt: skip
+        env = {
+            "ANAPLAN_API_URL": tls.api_url,
+            "ANAPLAN_AUTH_URL": tls.auth_url,
+            "ANAPLAN_OAUTH_URL": tls.oauth_url,
+        }
         refused = cli_inproc(["workspaces"], env=env)
         insecure = cli_inproc(["--insecure", "workspaces"], env=env)
         trusted = cli_inproc(["workspaces"], env={**env, "ANAPLAN_CA_BUNDLE": str(tls.ca_path)})
@@ -324,6 +362,8 @@ def test_tls_verification_is_on_by_default_and_off_only_with_a_warning(
     assert "verification is off" in insecure.stderr.lower() or "insecure" in insecure.stderr
     assert trusted.exit_code == 0 and "Warning" not in trusted.stderr, trusted
     figures.secret_sweep(
-        sweep="TLS: default verify, --insecure, --ca-bundle", runs=3,
-        searched="exit codes and stderr warning", leaks=0,
-    )  # fmt: skip
+        sweep="TLS: default verify, --insecure, --ca-bundle",
+        runs=3,
+        searched="exit codes and stderr warning",
+        leaks=0,
+    )

@@ -89,8 +89,17 @@ def _crash_loop(
         env = {"ANAPLAN_CACHE_DIR": str(cache)}
         target = tmp_path / f"copy-{n}.csv"
         if op == "upload":
-            args = ["-q", "upload", str(source), "--file", FILE, "--chunk-size", "1MiB",
-                    "--concurrency", str(UPLOAD_CONCURRENCY)]  # fmt: skip
+            args = [
+                "-q",
+                "upload",
+                str(source),
+                "--file",
+                FILE,
+                "--chunk-size",
+                "1MiB",
+                "--concurrency",
+                str(UPLOAD_CONCURRENCY),
+            ]
             emu.set_bandwidth(request_bps=6 * MIB)
         else:
             rclient().upload(source, chunk_size=MIB)
@@ -126,8 +135,9 @@ def _crash_loop(
         sent_twice += twice
         max_twice = max(max_twice, twice)
         if twice > allowed:
-            failures.append(f"iteration {n}: {twice} chunks went twice (allowed {allowed}): "
-                            f"{dict(counts)}")  # fmt: skip
+            failures.append(
+                f"iteration {n}: {twice} chunks went twice (allowed {allowed}): {dict(counts)}"
+            )
         if sorted(counts) != [str(i) for i in range(CHUNKS)]:
             failures.append(f"iteration {n}: chunks seen {sorted(counts)}")
         if op == "upload" and was_killed:
@@ -136,26 +146,66 @@ def _crash_loop(
             if skipped is not None and skipped + (summary.get("chunks_sent") or 0) != CHUNKS:
                 failures.append(f"iteration {n}: rerun summary does not add up: {summary}")
     figures.client_crash(
-        operation=f"`pyanaplan {op}` ({CHUNKS} chunks of 1 MiB)", iterations=iterations,
-        killed=killed, finished_early=finished_early, identical=identical,
-        sent_twice=sent_twice, max_twice=max_twice, allowed=allowed, seed=SEED,
-    )  # fmt: skip
+        operation=f"`pyanaplan {op}` ({CHUNKS} chunks of 1 MiB)",
+        iterations=iterations,
+        killed=killed,
+        finished_early=finished_early,
+        identical=identical,
+        sent_twice=sent_twice,
+        max_twice=max_twice,
+        allowed=allowed,
+        seed=SEED,
+    )
     assert not failures, "\n".join(failures)
     assert identical == iterations
     assert killed >= max(1, iterations // 2), "the kills did not land mid-transfer"
 
 
 @pytest.mark.parametrize("op", ["upload", "download"])
-def test_crash_loop_fast(op: str, emu: Any, rclient: Any, cli_spawn: Any, cli_proc: Any,
-                         make_csv: Any, figures: Any, tmp_path: Path) -> None:  # fmt: skip
-    _crash_loop(op, 3, emu=emu, rclient=rclient, cli_spawn=cli_spawn, cli_proc=cli_proc,
-                make_csv=make_csv, figures=figures, tmp_path=tmp_path)  # fmt: skip
+def test_crash_loop_fast(
+    op: str,
+    emu: Any,
+    rclient: Any,
+    cli_spawn: Any,
+    cli_proc: Any,
+    make_csv: Any,
+    figures: Any,
+    tmp_path: Path,
+) -> None:
+    _crash_loop(
+        op,
+        3,
+        emu=emu,
+        rclient=rclient,
+        cli_spawn=cli_spawn,
+        cli_proc=cli_proc,
+        make_csv=make_csv,
+        figures=figures,
+        tmp_path=tmp_path,
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("op", ["upload", "download"])
-def test_crash_loop_full(op: str, emu: Any, rclient: Any, cli_spawn: Any, cli_proc: Any,
-                         make_csv: Any, figures: Any, tmp_path: Path) -> None:  # fmt: skip
-    _crash_loop(op, 20, emu=emu, rclient=rclient, cli_spawn=cli_spawn, cli_proc=cli_proc,
-                make_csv=make_csv, figures=figures, tmp_path=tmp_path)  # fmt: skip
+def test_crash_loop_full(
+    op: str,
+    emu: Any,
+    rclient: Any,
+    cli_spawn: Any,
+    cli_proc: Any,
+    make_csv: Any,
+    figures: Any,
+    tmp_path: Path,
+) -> None:
+    _crash_loop(
+        op,
+        20,
+        emu=emu,
+        rclient=rclient,
+        cli_spawn=cli_spawn,
+        cli_proc=cli_proc,
+        make_csv=make_csv,
+        figures=figures,
+        tmp_path=tmp_path,
+    )

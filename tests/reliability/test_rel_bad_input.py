@@ -88,10 +88,12 @@ def _cert(key: rsa.RSAPrivateKey, *, days_from: int, days_to: int) -> x509.Certi
 def certs() -> Certs:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return Certs(key, other, _cert(key, days_from=-1, days_to=30), _cert(key, days_from=-30, days_to=-1))
+    return Certs(
+        key, other, _cert(key, days_from=-1, days_to=30), _cert(key, days_from=-30, days_to=-1)
+    )
 
 
-# ---- extra emulators -------------------------------------------------------------------------------
+# ---- extra emulators -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def dup_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     """Demo spec plus same-named workspaces, models, files and actions (ambiguous names)."""
@@ -116,7 +118,7 @@ def tls_emulator() -> Iterator[Emulator]:
         yield emu
 
 
-# ---- the catalogue -----------------------------------------------------------------------------
+# ---- the catalogue -------------------------------------------------------------------------------
 @dataclass
 class Case:
     """One bad input: the command, its environment, and what must (not) be left behind."""
@@ -130,6 +132,8 @@ class Case:
 
 
 WS_ID = "8a81b09d5e3f2c1a015e3f2c1a000001"
+# Network failures are retried with backoff first; one second of retrying keeps the suite quick.
+FAST_FAIL = ["--retry-deadline", "1"]
 MODEL_ID = "5B2E6F0C8A7D4E1F9C3B2A1D0E9F8C7B"
 
 
@@ -154,8 +158,12 @@ def build_case(name: str, ctx: dict[str, Any]) -> Case:
     target = tmp / "out" / "target.csv"
     match name:
         case "wrong password":
-            return Case(["workspaces"], (3,), {"ANAPLAN_PASSWORD": "not-the-password-7"},
-                        secrets=("not-the-password-7",))  # fmt: skip
+            return Case(
+                ["workspaces"],
+                (3,),
+                {"ANAPLAN_PASSWORD": "not-the-password-7"},
+                secrets=("not-the-password-7",),
+            )
         case "unknown user":
             return Case(["workspaces"], (3,), {"ANAPLAN_USER": "nobody@pyanaplan.example"})
         case "certificate not registered":
@@ -171,36 +179,59 @@ def build_case(name: str, ctx: dict[str, Any]) -> Case:
             return Case(["workspaces"], (2, 3), env)
         case "wrong key passphrase":
             emu.register_certificate(DEMO_EMAIL, certs.pem(certs.good))
-            env = _cert_env(tmp, certs.pem(certs.good), certs.key_pem(certs.key, PASSPHRASE),
-                            "wrong-passphrase-1")  # fmt: skip
+            env = _cert_env(
+                tmp,
+                certs.pem(certs.good),
+                certs.key_pem(certs.key, PASSPHRASE),
+                "wrong-passphrase-1",
+            )
             return Case(["workspaces"], (2,), env, secrets=("wrong-passphrase-1", PASSPHRASE))
         case "corrupt PEM":
-            env = _cert_env(tmp, b"-----BEGIN CERTIFICATE-----\nnot base64 at all\n"
-                            b"-----END CERTIFICATE-----\n", certs.key_pem(certs.key), None)  # fmt: skip
+            env = _cert_env(
+                tmp,
+                b"-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n",
+                certs.key_pem(certs.key),
+                None,
+            )
             return Case(["workspaces"], (2,), env)
         case "corrupt .p12":
             p12 = tmp / "client.p12"
             real = pkcs12.serialize_key_and_certificates(
-                b"me", certs.key, certs.good, None,
+                b"me",
+                certs.key,
+                certs.good,
+                None,
                 serialization.BestAvailableEncryption(PASSPHRASE.encode()),
-            )  # fmt: skip
+            )
             p12.write_bytes(real[: len(real) // 2])  # truncated
-            env = {"ANAPLAN_USER": None, "ANAPLAN_PASSWORD": None, "ANAPLAN_CERT": str(p12),
-                   "ANAPLAN_KEY_PASSWORD": PASSPHRASE}  # fmt: skip
+            env = {
+                "ANAPLAN_USER": None,
+                "ANAPLAN_PASSWORD": None,
+                "ANAPLAN_CERT": str(p12),
+                "ANAPLAN_KEY_PASSWORD": PASSPHRASE,
+            }
             return Case(["workspaces"], (2,), env, secrets=(PASSPHRASE,))
         case "unknown workspace":
             return Case(["-w", "Demo Workspaces", "models"], (4,), {}, contains="Demo Workspaces")
         case "unknown model":
             return Case(["-m", "Sales Plan", "files"], (4,), {}, contains="Sales Plan")
         case "unknown file":
-            return Case(["download", "Sale.csv", "-O", str(target)], (4,), {},
-                        must_not_exist=(target,), contains="Sale.csv")  # fmt: skip
+            return Case(
+                ["download", "Sale.csv", "-O", str(target)],
+                (4,),
+                {},
+                must_not_exist=(target,),
+                contains="Sale.csv",
+            )
         case "unknown action":
             return Case(["action", "Delete Everything"], (4,), {}, contains="Delete Everything")
         case "ambiguous workspace" | "ambiguous model" | "ambiguous file" | "ambiguous action":
             dup = ctx["dup"]
-            env = {"ANAPLAN_API_URL": dup.api_url, "ANAPLAN_AUTH_URL": dup.auth_url,
-                   "ANAPLAN_OAUTH_URL": dup.oauth_url}  # fmt: skip
+            env = {
+                "ANAPLAN_API_URL": dup.api_url,
+                "ANAPLAN_AUTH_URL": dup.auth_url,
+                "ANAPLAN_OAUTH_URL": dup.oauth_url,
+            }
             kind = name.split()[1]
             args = {
                 "workspace": ["-w", "Demo Workspace", "models"],
@@ -229,36 +260,71 @@ def build_case(name: str, ctx: dict[str, Any]) -> Case:
             return Case(["upload", str(huge)], (2, 5), {}, contains="1000")
         case "bytes invalid in the import's encoding":
             bad = tmp / "Sales.csv"
-            bad.write_bytes(b"Product,Region,Units,Price,Comment\n"
-                            b"Road Bike 200,North America,5,899.00,caf\xe9 \xff\xfe\n")  # fmt: skip
+            bad.write_bytes(
+                b"Product,Region,Units,Price,Comment\n"
+                b"Road Bike 200,North America,5,899.00,caf\xe9 \xff\xfe\n"
+            )
             dumps = tmp / "dumps"
-            return Case(["import", "Sales from Sales.csv", "--upload", str(bad), "--dump-dir",
-                         str(dumps)], (1,), {})  # fmt: skip
+            return Case(
+                ["import", "Sales from Sales.csv", "--upload", str(bad), "--dump-dir", str(dumps)],
+                (1,),
+                {},
+            )
         case "unreachable host":
             dead = f"http://127.0.0.1:{_closed_port()}"
-            return Case(["workspaces"], (5,), {"ANAPLAN_API_URL": dead, "ANAPLAN_AUTH_URL": dead})
+            return Case(
+                [*FAST_FAIL, "workspaces"],
+                (5,),
+                {"ANAPLAN_API_URL": dead, "ANAPLAN_AUTH_URL": dead},
+            )
         case "TLS verification failure":
             tls = ctx["tls"]
-            env = {"ANAPLAN_API_URL": tls.api_url, "ANAPLAN_AUTH_URL": tls.auth_url,
-                   "ANAPLAN_OAUTH_URL": tls.oauth_url, "ANAPLAN_CA_BUNDLE": None}  # fmt: skip
-            return Case(["workspaces"], (5,), env)
+            env = {
+                "ANAPLAN_API_URL": tls.api_url,
+                "ANAPLAN_AUTH_URL": tls.auth_url,
+                "ANAPLAN_OAUTH_URL": tls.oauth_url,
+                "ANAPLAN_CA_BUNDLE": None,
+            }
+            return Case([*FAST_FAIL, "workspaces"], (5,), env)
         case "refusing proxy":
             proxy = f"http://127.0.0.1:{_closed_port()}"
-            env = {"HTTPS_PROXY": proxy, "HTTP_PROXY": proxy, "ALL_PROXY": proxy,
-                   "NO_PROXY": None, "no_proxy": None}  # fmt: skip
-            return Case(["workspaces"], (5,), env)
+            env = {
+                "HTTPS_PROXY": proxy,
+                "HTTP_PROXY": proxy,
+                "ALL_PROXY": proxy,
+                "NO_PROXY": None,
+                "no_proxy": None,
+            }
+            return Case([*FAST_FAIL, "workspaces"], (5,), env)
     raise KeyError(name)
 
 
 IN_PROCESS_CASES = [
-    "wrong password", "unknown user", "certificate not registered", "certificate expired",
-    "certificate not matching its key", "wrong key passphrase", "corrupt PEM", "corrupt .p12",
-    "unknown workspace", "unknown model", "unknown file", "unknown action",
-    "ambiguous workspace", "ambiguous model", "ambiguous file", "ambiguous action",
-    "empty file", "a directory", "a directory as download target",
-    "file too large for 1,000 chunks", "bytes invalid in the import's encoding",
-    "unreachable host", "TLS verification failure", "refusing proxy",
-]  # fmt: skip
+    "wrong password",
+    "unknown user",
+    "certificate not registered",
+    "certificate expired",
+    "certificate not matching its key",
+    "wrong key passphrase",
+    "corrupt PEM",
+    "corrupt .p12",
+    "unknown workspace",
+    "unknown model",
+    "unknown file",
+    "unknown action",
+    "ambiguous workspace",
+    "ambiguous model",
+    "ambiguous file",
+    "ambiguous action",
+    "empty file",
+    "a directory",
+    "a directory as download target",
+    "file too large for 1,000 chunks",
+    "bytes invalid in the import's encoding",
+    "unreachable host",
+    "TLS verification failure",
+    "refusing proxy",
+]
 # Run as a subprocess in the fast subset too (one of each family keeps `make test` honest).
 FAST_SUBPROCESS = {"wrong password", "unknown file", "refusing proxy"}
 
@@ -287,8 +353,12 @@ def _params() -> list[Any]:
 def check_run(run: Any, case: Case, *, name: str, runner: str, figures: Any) -> None:
     """The shared assertions: code, one sentence, no traceback, no secret, nothing left."""
     errors = run.error_lines
-    figures.bad_input(case=name, runner=runner, exit_code=run.exit_code,
-                      message=errors[0] if errors else run.stderr.strip()[:200])  # fmt: skip
+    figures.bad_input(
+        case=name,
+        runner=runner,
+        exit_code=run.exit_code,
+        message=errors[0] if errors else run.stderr.strip()[:200],
+    )
     assert run.exit_code in case.codes, run
     assert len(errors) == 1, run
     sentence = errors[0][len("Error: ") :]
@@ -330,7 +400,7 @@ def test_bad_input(
         assert any((tmp_path / "dumps").glob("*")), run
 
 
-# ---- cases that need a real process ------------------------------------------------------------------
+# ---- cases that need a real process --------------------------------------------------------------
 def _drop_dac_capabilities() -> None:
     """In the child, before exec: remove CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the
     capability bounding set, so even root obeys file permissions after exec (prctl
@@ -353,8 +423,13 @@ def test_unreadable_file(cli_proc: Callable[..., Any], tmp_path: Path, figures: 
         preexec = _drop_dac_capabilities if os.geteuid() == 0 else None
         runner = "subprocess (root without CAP_DAC_*)" if preexec else "subprocess"
         run = cli_proc(["-q", "upload", str(source)], preexec_fn=preexec)
-        check_run(run, Case(["upload"], (2,), {}), name="an unreadable file (chmod 000)",
-                  runner=runner, figures=figures)  # fmt: skip
+        check_run(
+            run,
+            Case(["upload"], (2,), {}),
+            name="an unreadable file (chmod 000)",
+            runner=runner,
+            figures=figures,
+        )
         assert "Sales.csv" in run.error_lines[0], run
     finally:
         source.chmod(0o600)
@@ -369,20 +444,29 @@ def _fsize_limit(limit: int) -> Callable[[], None]:
     return apply
 
 
-def _download_disk_full(emu: Any, rclient: Callable[..., Any], make_csv: Callable[..., bytes],
-                        cli_proc: Callable[..., Any], tmp_path: Path) -> tuple[Any, Path, bytes]:  # fmt: skip
+def _download_disk_full(
+    emu: Any,
+    rclient: Callable[..., Any],
+    make_csv: Callable[..., bytes],
+    cli_proc: Callable[..., Any],
+    tmp_path: Path,
+) -> tuple[Any, Path, bytes]:
     data = make_csv(3 * MIB + 5, seed=3)
     rclient().upload(data, file="Sales.csv", chunk_size=MIB)
     target = tmp_path / "out" / "Sales.csv"
-    run = cli_proc(["-q", "download", "Sales.csv", "-O", str(target)],
-                   preexec_fn=_fsize_limit(MIB + MIB // 2))  # fmt: skip
+    run = cli_proc(
+        ["-q", "download", "Sales.csv", "-O", str(target)], preexec_fn=_fsize_limit(MIB + MIB // 2)
+    )
     return run, target, data
 
 
 def test_disk_full_while_downloading_leaves_no_target(
-    emu: Any, rclient: Callable[..., Any], make_csv: Callable[..., bytes],
-    cli_proc: Callable[..., Any], tmp_path: Path,
-) -> None:  # fmt: skip
+    emu: Any,
+    rclient: Callable[..., Any],
+    make_csv: Callable[..., bytes],
+    cli_proc: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
     """Simulated with RLIMIT_FSIZE (no root mounts): writes beyond 1.5 MiB fail with EFBIG."""
     run, target, data = _download_disk_full(emu, rclient, make_csv, cli_proc, tmp_path)
     assert run.exit_code != 0, run
@@ -403,17 +487,29 @@ def test_disk_full_while_downloading_leaves_no_target(
     "naming the target and saying the disk is full",
 )
 def test_disk_full_while_downloading_is_one_clear_sentence(
-    emu: Any, rclient: Callable[..., Any], make_csv: Callable[..., bytes],
-    cli_proc: Callable[..., Any], tmp_path: Path, figures: Any,
-) -> None:  # fmt: skip
+    emu: Any,
+    rclient: Callable[..., Any],
+    make_csv: Callable[..., bytes],
+    cli_proc: Callable[..., Any],
+    tmp_path: Path,
+    figures: Any,
+) -> None:
     run, target, _ = _download_disk_full(emu, rclient, make_csv, cli_proc, tmp_path)
-    check_run(run, Case([], (2, 5), {}, must_not_exist=(target,)),
-              name="disk full while downloading (RLIMIT_FSIZE)", runner="subprocess",
-              figures=figures)  # fmt: skip
+    check_run(
+        run,
+        Case([], (2, 5), {}, must_not_exist=(target,)),
+        name="disk full while downloading (RLIMIT_FSIZE)",
+        runner="subprocess",
+        figures=figures,
+    )
 
 
 def test_ctrl_c_during_a_task_cancels_it(
-    emu: Any, cli_spawn: Callable[..., Any], rclient: Callable[..., Any], figures: Any
+    emu: Any,
+    cli_spawn: Callable[..., Any],
+    rclient: Callable[..., Any],
+    cli_run_type: type,
+    figures: Any,
 ) -> None:
     emu.set_task_timing(steps=400, step_s=0.1)
     proc = cli_spawn(["-q", "import", "Sales from Sales.csv"])
@@ -426,10 +522,13 @@ def test_ctrl_c_during_a_task_cancels_it(
         raise AssertionError("the import never started polling")
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=40)
-    from conftest import CliRun  # type: ignore[import-not-found]
-
-    run = CliRun(proc.returncode, stdout, stderr)
-    check_run(run, Case([], (130,), {}), name="Ctrl-C during a task (SIGINT)",
-              runner="subprocess", figures=figures)  # fmt: skip
+    run = cli_run_type(proc.returncode, stdout, stderr)
+    check_run(
+        run,
+        Case([], (130,), {}),
+        name="Ctrl-C during a task (SIGINT)",
+        runner="subprocess",
+        figures=figures,
+    )
     tasks = rclient().tasks("import", "Sales from Sales.csv")
     assert tasks and tasks[-1].task_state in ("CANCELLED", "CANCELLING"), tasks

@@ -16,6 +16,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -51,11 +52,18 @@ class ServedEmulator:
         self.origin = f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        entry = Path(os.sys.executable).parent / "pyanaplan"
+        entry = Path(sys.executable).parent / "pyanaplan"
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANAPLAN_")}
         self.proc = subprocess.Popen(
-            [str(entry), "emulator", "serve", "--data-dir", str(self.data_dir),
-             "--port", str(self.port)],  # fmt: skip
+            [
+                str(entry),
+                "emulator",
+                "serve",
+                "--data-dir",
+                str(self.data_dir),
+                "--port",
+                str(self.port),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             env=env,
@@ -83,16 +91,25 @@ class ServedEmulator:
             self.proc.wait(timeout=10)
 
     def control(self, method: str, name: str, json: Any = None) -> Any:
-        response = httpx2.request(method, f"{self.origin}/__emulator__/{name}", json=json, timeout=10)
+        response = httpx2.request(
+            method, f"{self.origin}/__emulator__/{name}", json=json, timeout=10
+        )
         response.raise_for_status()
         return response.json() if response.content else None
 
     def client(self, **kwargs: Any) -> Client:
         policy = RetryPolicy(attempts=2, base_s=0.01, max_backoff_s=0.05, deadline_s=3)
         return Client(
-            api_url=self.origin, auth_url=self.origin, oauth_url=self.origin, user=DEMO[0],
-            password=DEMO[1], workspace=WORKSPACE, model=MODEL, retry=policy, **kwargs,
-        )  # fmt: skip
+            api_url=self.origin,
+            auth_url=self.origin,
+            oauth_url=self.origin,
+            user=DEMO[0],
+            password=DEMO[1],
+            workspace=WORKSPACE,
+            model=MODEL,
+            retry=policy,
+            **kwargs,
+        )
 
 
 @pytest.fixture
@@ -112,8 +129,9 @@ def _acked_chunks(server: ServedEmulator) -> set[int]:
     }
 
 
-def _upload_crash(server: ServedEmulator, tmp_path: Path, make_csv: Callable[..., bytes],
-                  seed: int) -> dict[str, Any]:  # fmt: skip
+def _upload_crash(
+    server: ServedEmulator, tmp_path: Path, make_csv: Callable[..., bytes], seed: int
+) -> dict[str, Any]:
     data = make_csv(6 * MIB - 99, seed=seed)
     source = tmp_path / "Sales.csv"
     source.write_bytes(data)
@@ -205,10 +223,11 @@ def test_server_killed_mid_upload_keeps_acknowledged_chunks(
 ) -> None:
     outcome = _upload_crash(served, tmp_path, make_csv, seed=5)
     figures.emulator_crash(
-        phase="mid-upload (6 chunks, killed after ≥ 2 acknowledged)", iterations=1,
+        phase="mid-upload (6 chunks, killed after ≥ 2 acknowledged)",
+        iterations=1,
         result=f"{outcome['acked']} acknowledged chunks all present with their bytes after "
         f"restart; rerun skipped {outcome['skipped']} and ended byte-identical",
-    )  # fmt: skip
+    )
 
 
 def test_server_killed_mid_import_is_never_half_applied(
@@ -216,9 +235,10 @@ def test_server_killed_mid_import_is_never_half_applied(
 ) -> None:
     outcome = _import_crash(served, tmp_path)
     figures.emulator_crash(
-        phase="mid-import (3,000 rows, killed while IN_PROGRESS)", iterations=1,
+        phase="mid-import (3,000 rows, killed while IN_PROGRESS)",
+        iterations=1,
         result=f"{outcome}; export output unchanged; rerun applied",
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.slow
@@ -240,10 +260,12 @@ def test_server_crash_loop(tmp_path: Path, make_csv: Callable[..., bytes], figur
     finally:
         server.stop()
     figures.emulator_crash(
-        phase="mid-upload, repeated on one data dir", iterations=len(uploads),
+        phase="mid-upload, repeated on one data dir",
+        iterations=len(uploads),
         result=f"acknowledged chunks per kill {uploads}: all present; every rerun byte-identical",
-    )  # fmt: skip
+    )
     figures.emulator_crash(
-        phase="mid-import, repeated on one data dir", iterations=len(imports),
+        phase="mid-import, repeated on one data dir",
+        iterations=len(imports),
         result="every interrupted task reported failed/cancelled; data unchanged each time",
-    )  # fmt: skip
+    )
