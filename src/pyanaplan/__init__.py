@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         RateLimitedError,
         ServerError,
         TaskFailedError,
+        TaskTimeoutError,
         TransferError,
         TransportError,
     )
@@ -106,6 +107,7 @@ _EXPORTS: dict[str, str] = {
     "Settings": "pyanaplan._config",
     "TaskCounts": "pyanaplan.tasks.results",
     "TaskFailedError": "pyanaplan.errors",
+    "TaskTimeoutError": "pyanaplan.errors",
     "TaskResult": "pyanaplan.tasks.results",
     "TaskSummary": "pyanaplan.models",
     "TokenStore": "pyanaplan.auth",
@@ -153,6 +155,7 @@ __all__ = [
     "TaskFailedError",
     "TaskResult",
     "TaskSummary",
+    "TaskTimeoutError",
     "TokenStore",
     "TransferError",
     "TransportError",

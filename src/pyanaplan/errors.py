@@ -12,6 +12,7 @@ AnaplanError
  │    ├── RateLimitedError             429 after retries (exit 5)
  │    └── ServerError                  5xx after retries (exit 5)
  ├── TaskFailedError(result)           task COMPLETE with successful=false, or CANCELLED (exit 1)
+ │    └── TaskTimeoutError             the wait ran out; the server task was cancelled
  ├── TransferError                     size/chunk mismatch, stale resume state (exit 5)
  └── NameResolutionError(kind, query, candidates)           (exit 4)
       ├── NameNotFoundError
@@ -42,6 +43,7 @@ __all__ = [
     "RateLimitedError",
     "ServerError",
     "TaskFailedError",
+    "TaskTimeoutError",
     "TransferError",
     "TransportError",
 ]
@@ -179,6 +181,16 @@ class TaskFailedError(AnaplanError):
     def __init__(self, message: str, *, result: Any, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.result = result
+
+
+class TaskTimeoutError(TaskFailedError, TimeoutError):
+    """The task did not end within `timeout_s`; it was cancelled on the server.
+
+    `result` holds the task as last seen (normally CANCELLED). Subclasses TaskFailedError (exit 1:
+    the task did not do its job) and the built-in TimeoutError.
+    """
+
+    default_hint = "Pass a longer timeout, or check why the task is slow (model busy?)."
 
 
 class TransferError(AnaplanError):

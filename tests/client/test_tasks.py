@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from pyanaplan import Client
-from pyanaplan.errors import TaskFailedError
-from pyanaplan.tasks.wait import TaskTimeoutError
+from pyanaplan.errors import TaskFailedError, TaskTimeoutError
 
 SALES_IMPORT = "Sales from Sales.csv"
 GOOD_SALES = (

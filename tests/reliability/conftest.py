@@ -153,7 +153,7 @@ class _ReliabilityReport:
                 f"{counts['xfailed'] + counts['xpassed']} | {counts['skipped']} |"
             )
         out += self._faults() + self._crashes() + self._server_crashes() + self._bad_inputs()
-        out += self._secrets() + self._hardening() + self._known_bugs()
+        out += self._secrets() + self._hardening() + self._known_bugs() + _METHOD_NOTES
         return out
 
     def _faults(self) -> list[str]:
@@ -186,17 +186,23 @@ class _ReliabilityReport:
         if not self.client_crashes:
             return [*out, "_No crash loops ran._"]
         out += [
-            "| operation | iterations | killed mid-transfer | finished before the kill | "
+            "| operation | iterations | killed mid-transfer | done before the kill | "
             "reruns byte-identical | chunks sent twice | max twice in one kill "
-            "| allowed (in flight) | seed |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| allowed (in flight) | kills over the bound | seed |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in self.client_crashes:
             out.append(
                 f"| {r['operation']} | {r['iterations']} | {r['killed']} | {r['finished_early']} | "
                 f"{r['identical']}/{r['iterations']} | {r['sent_twice']} | {r['max_twice']} | "
-                f"≤ {r['allowed']} | {r['seed']} |"
+                f"≤ {r['allowed']} | {r.get('over_bound', 0)} | {r['seed']} |"
             )
+        out += [
+            "",
+            "*done before the kill*: the kill landed after the server completed the upload (or "
+            "after the download's rename), so there was nothing to resume; such kills are not "
+            "counted as mid-transfer and their reruns are fresh transfers.",
+        ]
         return out
 
     def _server_crashes(self) -> list[str]:
@@ -256,6 +262,38 @@ class _ReliabilityReport:
         for module, name, reason in rows:
             out.append(f"| `{module}::{name}` | {_cell(reason)} |")
         return out
+
+
+_METHOD_NOTES = [
+    "",
+    "## How the figures are produced",
+    "",
+    "- **Fast subset and full run.** `make test` runs the unmarked tests: every suite with few "
+    "iterations (3 kills per crash loop, one rate per fault class, bad inputs in-process plus a "
+    "few as subprocesses). Tests marked `slow` are skipped there by marker selection, with the "
+    f"reason shown; `make reliability` selects them (`-m 'slow or not slow'`, `{FULL_ENV}=1`).",
+    "- **Faults** are injected by the emulator's fault rules (status, `Retry-After` in seconds "
+    "or as an HTTP date, dropped connection mid-body, added latency past the client's read "
+    "timeout, token killed before the request). Fractional rates are random per request, so "
+    "*injected* counts how often the rule actually fired. Chunk PUT/GET use a fixed 300 s "
+    "timeout, so the slow-response fault targets the chunk list and task status calls instead.",
+    "- **Client crashes**: the installed `pyanaplan upload`/`download` is SIGKILLed once a "
+    "seeded random number of chunk requests has reached the server (bandwidth capped so a kill "
+    "lands mid-transfer); *chunks sent twice* counts every chunk request beyond the first, "
+    "across the killed run and its rerun.",
+    "- **Emulator crashes**: `pyanaplan emulator serve --data-dir DIR --port P` SIGKILLed and "
+    "restarted on the same directory.",
+    "- **Unreadable file as root**: root ignores `chmod 000`, so the CLI runs with "
+    "CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH dropped from its bounding set (prctl "
+    "PR_CAPBSET_DROP before exec); then the file really is unreadable to it.",
+    "- **Disk full** is simulated with `RLIMIT_FSIZE` (SIGXFSZ ignored) in the CLI subprocess: "
+    "writes past the limit fail with EFBIG, as a full disk fails with ENOSPC; no root mounts.",
+    "- **File too large**: a sparse 60 GB file made with `truncate` (no disk used).",
+    "- **Secrets** are the spec passwords, every token and refresh token in the emulator's own "
+    "token table after each run, the private key's PEM body lines and the passphrases.",
+    "- **schemathesis** is not installed in this environment; a bounded, derandomized "
+    "hypothesis fuzz of the bulk endpoints stands in for it.",
+]
 
 
 def _cell(text: Any) -> str:

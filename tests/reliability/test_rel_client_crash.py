@@ -59,6 +59,22 @@ def _kill_at(proc: Any, emu: Any, method: str, after: int, extra_s: float) -> bo
     return True
 
 
+def _leftovers(target: Path) -> str:
+    """What a killed download left: .part size and the sidecar (for failure messages)."""
+    part = Path(f"{target}.part")
+    sidecar = Path(f"{part}.json")
+    size = part.stat().st_size if part.exists() else None
+    state = sidecar.read_bytes()[:300].strip() if sidecar.exists() else None
+    return f".part={size} sidecar={state!r}"
+
+
+def _upload_completed(emu: Any) -> bool:
+    return any(
+        r["method"] == "POST" and r["path"].endswith("/complete") and r["status"] == 200
+        for r in emu.requests()
+    )
+
+
 def _per_chunk(entries: list[dict[str, Any]]) -> collections.Counter[str]:
     return collections.Counter(r["path"].rsplit("/", 1)[1] for r in entries)
 
@@ -83,6 +99,7 @@ def _crash_loop(
     allowed = UPLOAD_CONCURRENCY if op == "upload" else DOWNLOAD_CONCURRENCY + 1
     killed = finished_early = identical = sent_twice = max_twice = 0
     failures: list[str] = []
+    over_bound: list[int] = []
     for n in range(iterations):
         emu.reset()
         cache = tmp_path / f"cache-{n}"
@@ -109,7 +126,13 @@ def _crash_loop(
         extra_s = rng.uniform(0.0, 0.12)
         proc = cli_spawn(args, env=env)
         was_killed = _kill_at(proc, emu, method, after, extra_s)
-        if was_killed:
+        # A kill that lands after the server completed the upload (or after the download's
+        # rename) found nothing to resume: the rerun is a fresh transfer, not a resume.
+        done_before_kill = (
+            _upload_completed(emu) if op == "upload" else target.exists()
+        ) or not was_killed
+        left = _leftovers(target) if op == "download" else ""
+        if was_killed and not done_before_kill:
             killed += 1
             if op == "download":
                 # Killed mid-download: the target is never there half-written.
@@ -130,13 +153,17 @@ def _crash_loop(
         identical += int(ok)
         if not ok:
             failures.append(f"iteration {n}: result differs from the source")
+        if done_before_kill:
+            continue  # nothing was interrupted, so nothing can have been sent twice
         counts = _per_chunk(_chunk_requests(emu, method))
         twice = sum(c - 1 for c in counts.values() if c > 1)
         sent_twice += twice
         max_twice = max(max_twice, twice)
         if twice > allowed:
+            over_bound.append(n)
             failures.append(
-                f"iteration {n}: {twice} chunks went twice (allowed {allowed}): {dict(counts)}"
+                f"iteration {n}: {twice} chunks went twice (allowed {allowed}): {counts}; "
+                f"after the kill: {left}"
             )
         if sorted(counts) != [str(i) for i in range(CHUNKS)]:
             failures.append(f"iteration {n}: chunks seen {sorted(counts)}")
@@ -154,6 +181,7 @@ def _crash_loop(
         sent_twice=sent_twice,
         max_twice=max_twice,
         allowed=allowed,
+        over_bound=len(over_bound),
         seed=SEED,
     )
     assert not failures, "\n".join(failures)
@@ -209,3 +237,96 @@ def test_crash_loop_full(
         figures=figures,
         tmp_path=tmp_path,
     )
+
+
+def _stall_and_kill(
+    op: str, emu: Any, cli_spawn: Callable[..., Any], args: list[str], env: dict[str, str | None]
+) -> None:
+    """Hold the last chunk on the server, let chunks 0-4 finish, then SIGKILL the client."""
+    method = "PUT" if op == "upload" else "GET"
+    last = str(CHUNKS - 1)
+    emu.inject(path=f"*/files/113000000003/chunks/{last}", method=method, delay_s=30, times=1)
+    proc = cli_spawn(args, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        entries = _chunk_requests(emu, method)
+        finished = {r["path"].rsplit("/", 1)[1] for r in entries if r["status"] in (200, 204)}
+        if finished >= {str(i) for i in range(CHUNKS - 1)} and any(
+            r["path"].endswith(f"/chunks/{last}") for r in entries
+        ):
+            break
+        assert proc.poll() is None, "the client ended before the stalled chunk"
+        time.sleep(0.005)
+    time.sleep(0.2)  # chunks 0-4 acknowledged / written; only the stalled one is in flight
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    emu.clear_faults()
+
+
+def _deterministic_in_flight(
+    op: str, emu: Any, rclient: Any, cli_spawn: Any, cli_proc: Any, make_csv: Any, tmp_path: Path
+) -> collections.Counter[str]:
+    data = make_csv(SIZE, seed=8)
+    source = tmp_path / FILE
+    source.write_bytes(data)
+    target = tmp_path / "copy.csv"
+    env: dict[str, str | None] = {"ANAPLAN_CACHE_DIR": str(tmp_path / "cache")}
+    if op == "upload":
+        args = [
+            "-q",
+            "upload",
+            str(source),
+            "--file",
+            FILE,
+            "--chunk-size",
+            "1MiB",
+            "--concurrency",
+            str(UPLOAD_CONCURRENCY),
+        ]
+    else:
+        rclient().upload(source, chunk_size=MIB)
+        args = ["-q", "download", FILE, "-O", str(target)]
+    _stall_and_kill(op, emu, cli_spawn, args, env)
+    rerun = cli_proc(args, env=env, timeout=120)
+    assert rerun.exit_code == 0, rerun
+    if op == "upload":
+        buffer = io.BytesIO()
+        rclient().download(FILE, buffer)
+        assert buffer.getvalue() == data
+    else:
+        assert target.read_bytes() == data
+    return _per_chunk(_chunk_requests(emu, "PUT" if op == "upload" else "GET"))
+
+
+def test_upload_kill_resends_only_the_chunk_in_flight(
+    emu: Any,
+    rclient: Any,
+    cli_spawn: Any,
+    cli_proc: Any,
+    make_csv: Any,
+    tmp_path: Path,
+    figures: Any,
+) -> None:
+    """Chunks 0-4 acknowledged, chunk 5 held by the server: the kill may cost chunk 5 only."""
+    counts = _deterministic_in_flight(
+        "upload", emu, rclient, cli_spawn, cli_proc, make_csv, tmp_path
+    )
+    twice = {k: v for k, v in counts.items() if v > 1}
+    assert twice == {str(CHUNKS - 1): 2}, counts
+
+
+def test_download_kill_refetches_only_the_chunk_in_flight(
+    emu: Any,
+    rclient: Any,
+    cli_spawn: Any,
+    cli_proc: Any,
+    make_csv: Any,
+    tmp_path: Path,
+) -> None:
+    """Chunks 0-4 written, chunk 5 held by the server: the rerun may fetch chunk 5 and re-fetch
+    the last journalled chunk (4) to check the server file did not change — nothing else."""
+    counts = _deterministic_in_flight(
+        "download", emu, rclient, cli_spawn, cli_proc, make_csv, tmp_path
+    )
+    twice = {k: v for k, v in counts.items() if v > 1}
+    assert set(twice) <= {str(CHUNKS - 2), str(CHUNKS - 1)}, counts

@@ -179,9 +179,9 @@ def _upload_crash(
     return {"acked": len(acked), "skipped": result.chunks_skipped}
 
 
-def _import_crash(server: ServedEmulator, tmp_path: Path) -> str:
+def _import_crash(server: ServedEmulator, tmp_path: Path, base: int = 12000) -> str:
     rows = ["Product,Region,Units,Price,Comment"]
-    rows += [f"Road Bike 200,North America,{12000 + i},899.00,crash test" for i in range(3000)]
+    rows += [f"Road Bike 200,North America,{base + i},899.00,crash test" for i in range(3000)]
     data = ("\n".join(rows) + "\n").encode()
     with server.client() as client:
         before = tmp_path / "before.csv"
@@ -213,7 +213,7 @@ def _import_crash(server: ServedEmulator, tmp_path: Path) -> str:
         applied = tmp_path / "applied.csv"
         client.run_export(EXPORT, download_to=applied)
         assert applied.read_bytes() != before.read_bytes()
-        assert b"14999" in applied.read_bytes()
+        assert f",{base + 2999},".encode() in applied.read_bytes()  # the last row won
     details = " ".join(str(d) for d in (after_restart.details or []))
     return f"task {after_restart.state}, successful={after_restart.successful}; {details[:120]}"
 
@@ -256,7 +256,7 @@ def test_server_crash_loop(tmp_path: Path, make_csv: Callable[..., bytes], figur
             uploads.append(_upload_crash(server, run_dir, make_csv, seed=100 + n)["acked"])
             run_dir = tmp_path / f"i{n}"
             run_dir.mkdir()
-            imports.append(_import_crash(server, run_dir))
+            imports.append(_import_crash(server, run_dir, base=20000 + 10000 * n))
     finally:
         server.stop()
     figures.emulator_crash(

@@ -496,3 +496,62 @@ def test_fuzz_bulk_endpoints_no_500_no_hang(
     assert not stats["problems"], "\n".join(stats["problems"][:20])
     with _api(emu) as api:  # and the server still answers
         assert api.get(f"{MB}/files").status_code == 200
+
+
+@pytest.mark.slow
+def test_uncompressed_chunk_over_50_mb_is_refused(emu: Any, figures: Any) -> None:
+    """A plain (not gzipped) chunk body past the 50 MB limit: 413, and the server keeps serving."""
+    body = b"x" * (50 * 1024 * 1024 + 1)
+    with _api(emu) as api:
+        response = api.put(
+            f"{MB}/files/{SALES_FILE}/chunks/0",
+            content=body,
+            headers={"Content-Type": "application/octet-stream"},
+            timeout=60,
+        )
+        assert response.status_code == 413, response.status_code
+        # Whatever chunk 0 holds now (the file's default content), it is not the refused body.
+        stored = api.get(f"{MB}/files/{SALES_FILE}/chunks/0")
+        assert len(stored.content) < 1024 * 1024 and not stored.content.startswith(b"xxxx")
+    figures.hardening_check(
+        check="uncompressed chunk of 50 MiB + 1 byte",
+        probes=1,
+        result=f"{response.status_code}; nothing stored",
+    )
+
+
+def test_device_activation_needs_the_users_password(emu: Any, figures: Any) -> None:
+    """The /activate page must not approve a device code for anyone who lacks the password."""
+    origin = emu.oauth_url
+    grant = httpx2.post(f"{origin}/oauth/device/code", data={"client_id": "c" * 32}, timeout=10)
+    assert grant.status_code == 200, grant.text
+    codes = grant.json()
+    attempts = {
+        "no password": {"user_code": codes["user_code"], "email": "demo@pyanaplan.example"},
+        "no email, no password": {"user_code": codes["user_code"]},
+        "wrong password": {
+            "user_code": codes["user_code"],
+            "email": "analyst@pyanaplan.example",
+            "password": "demo-password",  # the other user's password
+        },
+    }
+    statuses = {}
+    for label, form in attempts.items():
+        response = httpx2.post(f"{origin}/activate", data=form, timeout=10)
+        statuses[label] = response.status_code
+        assert response.status_code in (400, 401, 403), (label, response.status_code)
+    poll = httpx2.post(
+        f"{origin}/oauth/token",
+        data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+            "device_code": codes["device_code"],
+            "client_id": "c" * 32,
+        },
+        timeout=10,
+    )
+    assert poll.status_code == 400 and "access_token" not in poll.text, poll.text
+    figures.hardening_check(
+        check="device activation page without the user's password",
+        probes=len(attempts) + 1,
+        result=f"{statuses}; the device stayed unapproved ({poll.json().get('error')})",
+    )

@@ -13,7 +13,12 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 
-from pyanaplan.errors import RateLimitedError, ServerError, TaskFailedError, TransportError
+from pyanaplan.errors import (
+    RateLimitedError,
+    ServerError,
+    TaskTimeoutError,
+    TransportError,
+)
 from pyanaplan.models.tasks import TaskStatus
 from pyanaplan.tasks.results import TERMINAL_STATES
 
@@ -42,16 +47,6 @@ MAX_TRANSIENT_ERRORS = 5
 CANCEL_WAIT_S = 30.0
 
 _TRANSIENT = (TransportError, ServerError, RateLimitedError)
-
-
-class TaskTimeoutError(TaskFailedError, TimeoutError):
-    """The task did not end within `timeout_s`; it was cancelled on the server.
-
-    `result` holds the task as last seen (normally CANCELLED). Subclasses TaskFailedError (exit 1:
-    the task did not do its job) and the built-in TimeoutError.
-    """
-
-    default_hint = "Pass a longer timeout, or check why the task is slow (model busy?)."
 
 
 def poll_delays(

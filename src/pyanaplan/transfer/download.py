@@ -153,7 +153,10 @@ def download_chunked(
             f"Concurrency must be between 1 and {MAX_DOWNLOAD_CONCURRENCY} (got {workers})."
         )
     ids = chunk_ids if chunk_ids is not None else _list_ids(session, chunks_path)
-    sink = _Sink.open(target, resume=resume, source=f"{session.base_url}{chunks_path}", ids=ids)
+    try:
+        sink = _Sink.open(target, resume=resume, source=f"{session.base_url}{chunks_path}", ids=ids)
+    except OSError as exc:
+        raise _local_write_error(target, label, exc) from exc
     try:
         if len(ids) <= 1:
             written = _fetch_whole(session, whole_path, sink, empty_ok=empty_ok)
@@ -171,6 +174,11 @@ def download_chunked(
                     hint="Download it again once nothing is writing to it.",
                 )
         path = sink.commit()
+    except OSError as exc:
+        # Local I/O (disk full, file too large, read-only target): one clear sentence, not a
+        # bare OSError; network errors never get here, http/ wraps them as TransportError.
+        sink.close_on_error()
+        raise _local_write_error(target, label, exc) from exc
     except BaseException:
         sink.close_on_error()
         raise
@@ -182,6 +190,16 @@ def download_chunked(
         elapsed_s=time.monotonic() - started,
         sha256=sink.hasher.hexdigest(),
         chunks_skipped=sink.skipped,
+    )
+
+
+def _local_write_error(target: Any, label: str, exc: OSError) -> TransferError:
+    where = getattr(target, "name", target)
+    reason = exc.strerror or type(exc).__name__
+    return TransferError(
+        f"Could not write the {label} to {str(where)!r}: {reason}.",
+        hint="Free some disk space or choose another target; the download resumes where it "
+        "stopped.",
     )
 
 
@@ -348,14 +366,10 @@ class _Sink:
 
     def write_chunk(self, data: bytes) -> None:
         self.write(data)
-        if self.journal is not None and self.journal.record(self.size, _sample_digest(data)):
-            self.save_progress()
-
-    def save_progress(self) -> None:
-        """Save the resume state; the bytes must be in the file before the journal says so."""
         if self.journal is not None:
+            # The bytes must be in the file before the journal says they are.
             self.fh.flush()
-            self.journal.save()
+            self.journal.record(self.size, _sample_digest(data))
 
     def commit(self) -> Path | None:
         """Make the download visible: fsync + atomic rename of `.part` over the target."""
@@ -393,9 +407,9 @@ class _Sink:
         if not self._owns or self.part is None or self._abandoned:
             return
         with contextlib.suppress(OSError, ValueError):
-            self.save_progress()
-        with contextlib.suppress(OSError, ValueError):
             self.fh.close()
+        if self.journal is not None:
+            self.journal.close()
         if self.journal is None or self.journal.done == 0:
             with contextlib.suppress(FileNotFoundError):
                 self.part.unlink()

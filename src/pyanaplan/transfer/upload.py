@@ -176,6 +176,8 @@ def upload_file(
     ctx = _Context(session, workspace_id, model_id, file_name, on_progress)
     src = open_source(source)
     try:
+        if src.size == 0:
+            raise _empty_source(file_name)
         if isinstance(src, StreamSource):
             return _upload_stream(
                 ctx, src, file_id, size_hint, workers, compress, level, started=started
@@ -198,6 +200,14 @@ def upload_file(
         )
     finally:
         src.close()
+
+
+def _empty_source(file_name: str) -> ConfigError:
+    # An empty upload would silently replace the server file's content with nothing.
+    return ConfigError(
+        f"The source for '{file_name}' is empty (0 bytes); nothing to upload.",
+        hint="Check the path; use `pyanaplan delete FILE` to clear a file's content on purpose.",
+    )
 
 
 # ---- the three ways up ---------------------------------------------------------------------------
@@ -373,6 +383,8 @@ def _upload_stream(
     started: float,
 ) -> UploadResult:
     first = src.read(max(chunk_size, SINGLE_PUT_MAX + 1))
+    if not first:
+        raise _empty_source(ctx.file_name)
     if len(first) <= SINGLE_PUT_MAX and file_id is not None:
         small = open_source(first)
         assert isinstance(small, KnownSizeSource)

@@ -93,11 +93,10 @@ def test_download_journal_matches_source_and_chunk_list(tmp_path: Path) -> None:
     path = tmp_path / "x.part.json"
     journal = DownloadJournal.open(path, "src", ["0", "1", "2"])
     assert journal.done == 0
-    assert journal.record(10, "h0")  # the first record asks to be saved
-    journal.save()
-    assert not journal.record(25, "h1")  # too soon after the last save: not yet
-    assert DownloadJournal.open(path, "src", ["0", "1", "2"]).done == 1
-    journal.save()
+    journal.record(10, "h0")
+    assert DownloadJournal.open(path, "src", ["0", "1", "2"]).done == 1  # saved at once
+    journal.record(25, "h1")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
     again = DownloadJournal.open(path, "src", ["0", "1", "2"])
     assert (again.done, again.part_size, again.last_sha256) == (2, 25, "h1")
     assert DownloadJournal.open(path, "src", ["0", "1"]).done == 0

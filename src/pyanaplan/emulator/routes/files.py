@@ -126,9 +126,13 @@ async def get_chunk(request: Request) -> Response:
 
 async def file_root(request: Request) -> Response:
     """``/files/{id}`` carries four verbs (§4.5.1, §4.5.4, §4.5.6, §4.5.7)."""
-    handler = {"GET": get_file, "POST": set_chunk_count, "PUT": put_file, "DELETE": delete_file}[
-        request.method
-    ]
+    handler = {
+        "GET": get_file,
+        "HEAD": get_file,  # Starlette adds HEAD to every GET route
+        "POST": set_chunk_count,
+        "PUT": put_file,
+        "DELETE": delete_file,
+    }[request.method]
     return await handler(request)
 
 

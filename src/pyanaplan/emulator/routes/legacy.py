@@ -206,7 +206,13 @@ async def delete_file(request: Request) -> Response:
 
 
 async def file_root(request: Request) -> Response:
-    handler = {"GET": get_file, "POST": set_chunk_count, "PUT": put_file, "DELETE": delete_file}
+    handler = {
+        "GET": get_file,
+        "HEAD": get_file,  # Starlette adds HEAD to every GET route
+        "POST": set_chunk_count,
+        "PUT": put_file,
+        "DELETE": delete_file,
+    }
     return await handler[request.method](request)
 
 
