@@ -30,7 +30,8 @@ bench-smoke: $(STAMP)
 	$(BIN)/python bench/run.py --smoke
 
 reliability: $(STAMP)
-	$(BIN)/python -m pytest -m "slow or not slow" tests/reliability
+	PYANAPLAN_RELIABILITY_REPORT=docs/reliability.md PYANAPLAN_RELIABILITY_FULL=1 \
+		$(BIN)/python -m pytest -m "slow or not slow" tests/reliability
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

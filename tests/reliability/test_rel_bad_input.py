@@ -330,15 +330,9 @@ IN_PROCESS_CASES = [
 FAST_SUBPROCESS = {"wrong password", "unknown file", "refusing proxy"}
 
 
-KNOWN_BUGS = {
-    "empty file": pytest.mark.xfail(
-        strict=True,
-        reason="BUG transfer/upload.py upload_file (via cli upload): a 0-byte source is sent as "
-        "a single 0-byte PUT and the command exits 0, silently replacing the server file's "
-        "content with nothing; it should refuse with a ConfigError (exit 2) saying the file is "
-        "empty",
-    ),
-}
+# Cases with a known bug: name -> pytest.mark.xfail(strict=True, reason=...). Empty now: the
+# empty-file bug found by this suite (a 0-byte upload exited 0) was fixed in d41a8fd.
+KNOWN_BUGS: dict[str, Any] = {}
 
 
 def _params() -> list[Any]:
@@ -396,6 +390,12 @@ def test_bad_input(
     case = build_case(name, ctx)
     run = (cli_inproc if runner == "in-process" else cli_proc)(["-q", *case.args], env=case.env)
     check_run(run, case, name=name, runner=runner, figures=figures)
+    if case.args[0] == "upload":
+        # A refused upload sends nothing: no chunk count, no chunk, no single PUT.
+        writes = [
+            r for r in emu.requests() if r["method"] in ("PUT", "POST") and "/files/" in r["path"]
+        ]
+        assert not writes, writes
     if name == "bytes invalid in the import's encoding":
         # The import ran on the server and failed (or rejected rows): its dump was saved.
         assert any((tmp_path / "dumps").glob("*")), run
@@ -480,13 +480,6 @@ def test_disk_full_while_downloading_leaves_no_target(
     assert rerun.exit_code == 0 and target.read_bytes() == data, rerun
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG transfer/download.py: an OSError while writing the target (disk full, EFBIG) "
-    "escapes as a bare OSError, so the CLI prints 'OSError: [Errno 27] File too large' with "
-    "'This is a bug in pyanaplan' (code internal, exit 5) instead of a TransferError/ConfigError "
-    "naming the target and saying the disk is full",
-)
 def test_disk_full_while_downloading_is_one_clear_sentence(
     emu: Any,
     rclient: Callable[..., Any],
@@ -498,11 +491,14 @@ def test_disk_full_while_downloading_is_one_clear_sentence(
     run, target, _ = _download_disk_full(emu, rclient, make_csv, cli_proc, tmp_path)
     check_run(
         run,
-        Case([], (2, 5), {}, must_not_exist=(target,)),
+        Case([], (2, 5), {}),
         name="disk full while downloading (RLIMIT_FSIZE)",
         runner="subprocess",
         figures=figures,
     )
+    # The sentence names the target and says what went wrong with the local write.
+    assert "Sales.csv" in run.error_lines[0], run
+    assert not target.exists()  # `.part` may stay, for a resume (checked in the test above)
 
 
 def test_ctrl_c_during_a_task_cancels_it(
@@ -608,7 +604,7 @@ def test_ctrl_c_during_a_transfer_exits_130_and_resumes(
     check_run(
         run,
         Case([], (130,), {}),
-        name=f"Ctrl-C during an {op} (SIGINT)",
+        name=f"Ctrl-C during {'an' if op == 'upload' else 'a'} {op} (SIGINT)",
         runner="subprocess",
         figures=figures,
     )

@@ -11,6 +11,11 @@ Each scenario ends one of two ways, and the test tells which:
 Anything else — a return value that does not verify (a silent success), a raw exception from a
 lower layer, or a second task started for one run — fails the test. The emulator picks which
 requests a fractional fault hits at random, so the figures record how many faults actually fired.
+
+Besides the grid (fault class × rate × operation): several faults on one round trip, faults on
+the upload's start and complete POSTs, a TCP relay that resets connections while a chunk body is
+still going up (the emulator's own `drop` cuts responses), and an ambiguous task start while the
+server's clock runs ahead of the client's.
 """
 
 from __future__ import annotations
@@ -255,9 +260,12 @@ def test_fault_is_survived_or_reported(
     )
     # Nothing half-written: a failed download never leaves (part of) the target behind.
     assert not target.exists()
-    # A transient fault must be survived unless the budget was truly spent; 409 is not retried
-    # by design (ConflictError, exit 5), so one 409 may end the job with a clear error.
-    assert rate == "always" or fault_name == "409 busy" or fired >= 3, (
+    # A transient fault must be survived unless the budget was truly spent. The budgets:
+    # 409 is not retried by design (ConflictError, exit 5), so one 409 may end the job; a
+    # request re-authenticates once (STYLE 6), so two 401s in a row on one request end it;
+    # anything else is retried, so it takes at least three faults.
+    budget = {"409 busy": 1, "token expired/revoked mid-job": 2}.get(fault_name, 3)
+    assert rate == "always" or fired >= budget, (
         f"{op} gave up after only {fired} {fault_name} faults: {detail}"
     )
     # The fault gone, the same job succeeds (resuming where it can).
@@ -463,3 +471,208 @@ def test_connection_cut_mid_chunk_body_on_upload(
     assert relay.cuts_done >= 1, "the relay never cut a request"
     if outcome != "byte-identical":
         assert relay.cuts_done >= 3, f"gave up after {relay.cuts_done} cut(s): {detail}"
+
+
+@pytest.mark.parametrize(
+    ("step", "path"),
+    [
+        pytest.param("chunk-count POST", "*/files/113000000003", id="start"),
+        pytest.param("complete POST", "*/files/113000000003/complete", id="complete"),
+    ],
+)
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param({"drop": True}, id="drop"),
+        pytest.param({"status": 503}, id="503"),
+        pytest.param({"status": 429, "retry_after": 1}, id="429", marks=pytest.mark.slow),
+    ],
+)
+def test_faults_on_the_upload_protocol_steps(
+    emu: Any,
+    rclient: Callable[..., Any],
+    make_csv: Callable[..., bytes],
+    figures: Any,
+    tmp_path: Path,
+    step: str,
+    path: str,
+    kwargs: dict[str, Any],
+) -> None:
+    """The POSTs around the chunks (start with chunkCount -1, complete) are retried safely."""
+    data = make_csv(SIZE, seed=41)
+    source = tmp_path / SALES_FILE
+    source.write_bytes(data)
+    client = rclient()
+    client.files()
+    rule = emu.inject(path=path, method="POST", times=1, **kwargs)
+    client.upload(source, chunk_size=MIB)
+    fired = _fired(emu, rule, 1)
+    buffer = io.BytesIO()
+    rclient().download(SALES_FILE, buffer)
+    identical = buffer.getvalue() == data
+    name = "dropped" if kwargs.get("drop") else str(kwargs["status"])
+    figures.fault(
+        fault=f"{name} on the {step}",
+        rate="once",
+        operation="upload",
+        injected=fired,
+        outcome="byte-identical" if identical else "SILENT",
+        detail="",
+    )
+    assert fired == 1 and identical
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG tasks/run.py start_task/_find_started: after an ambiguous start (answer lost) "
+    "the client adopts the earliest task whose server creationTime >= the CLIENT's clock - "
+    "START_SKEW_S (10 s). With the server clock 10 min ahead, that is the previous run's task, "
+    "so the second run_import silently returns the first run's result while its own task goes "
+    "unobserved (a server clock behind by > 10 s would instead start a duplicate task). Adopt "
+    "only task ids absent from a task list taken just before the POST, or measure time with "
+    "the server's Date header",
+)
+def test_ambiguous_start_with_server_clock_ahead_adopts_its_own_task(
+    emu: Any, rclient: Callable[..., Any], figures: Any
+) -> None:
+    emu.advance_clock(600)  # the server's clock runs 10 minutes ahead of this machine's
+    client = rclient()
+    first = client.run_import(REGIONS_IMPORT)
+    emu.inject(path="*/imports/*/tasks", method="POST", drop=True, times=1)
+    second = client.run_import(REGIONS_IMPORT)
+    tasks = client.tasks("import", REGIONS_IMPORT)
+    newest = max(tasks, key=lambda t: t.creation_time or 0)
+    adopted_own = second.task_id == newest.task_id != first.task_id
+    figures.fault(
+        fault="dropped task-start answer, server clock 10 min ahead",
+        rate="once",
+        operation="task",
+        injected=1,
+        outcome="byte-identical" if adopted_own else "SILENT",
+        detail="" if adopted_own else "adopted the previous run's task",
+    )
+    assert len(tasks) == 2
+    assert adopted_own, (first.task_id, second.task_id, [t.task_id for t in tasks])
+
+
+PROCESS = "Load Sales and Export"
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param({"path": "*/processes/*/tasks", "method": "POST", "drop": True}, id="drop"),
+        pytest.param(
+            {"path": "*/processes/*/tasks/*", "method": "GET", "status": 503, "times": 3},
+            id="503",
+            marks=pytest.mark.slow,
+        ),
+        pytest.param(
+            {"path": "*/processes/*/tasks/*", "method": "GET", "expire_token": True},
+            id="expired-token",
+            marks=pytest.mark.slow,
+        ),
+    ],
+)
+def test_process_run_under_faults_starts_one_task(
+    emu: Any, rclient: Callable[..., Any], figures: Any, tmp_path: Path, kwargs: dict[str, Any]
+) -> None:
+    """A process (three imports and an export) under a fault: one process task, a result."""
+    client = rclient()
+    client.processes()
+    rule = emu.inject(**{"times": 1, **kwargs})
+    result = client.run_process(PROCESS, dump_dir=tmp_path / "dumps", check=False)
+    fired = _fired(emu, rule, kwargs.get("times", 1))
+    emu.clear_faults()
+    tasks = client.tasks("process", PROCESS)
+    starts = [
+        r
+        for r in emu.requests()
+        if r["method"] == "POST" and r["path"].endswith("/tasks") and "/processes/" in r["path"]
+    ]
+    ok = result.state == "COMPLETE" and len(tasks) == 1 and result.task_id == tasks[0].task_id
+    figures.fault(
+        fault=next(k for k in ("drop", "status", "expire_token") if k in kwargs).replace(
+            "status", "503"
+        ),
+        rate="once" if kwargs.get("times", 1) == 1 else f"{kwargs['times']}×",
+        operation="process task",
+        injected=fired,
+        outcome="byte-identical" if ok else "SILENT",
+        detail=f"{len(result.nested)} nested results; {len(starts)} start POST(s)",
+        duplicate_tasks=max(0, len(tasks) - 1),
+    )
+    assert fired >= 1
+    assert len(tasks) == 1, tasks
+    assert ok, result
+    assert len(result.nested) == 4, result.nested
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("http_date", [False, True], ids=["seconds", "http-date"])
+def test_retry_after_is_honoured(
+    emu: Any,
+    rclient: Callable[..., Any],
+    make_csv: Callable[..., bytes],
+    figures: Any,
+    tmp_path: Path,
+    http_date: bool,
+) -> None:
+    """429 with Retry-After: 3 on a chunk GET: the retry waits for it (an HTTP date has
+    one-second resolution, so it is at least 2 s away when sent)."""
+    data = make_csv(SIZE, seed=51)
+    client = rclient()
+    client.upload(data, file=SALES_FILE, chunk_size=MIB)
+    rule = emu.inject(
+        path="*/files/*/chunks/1",
+        method="GET",
+        status=429,
+        retry_after=3,
+        retry_after_http_date=http_date,
+        times=1,
+    )
+    started = time.monotonic()
+    target = tmp_path / "copy.csv"
+    client.download(SALES_FILE, target)
+    elapsed = time.monotonic() - started
+    assert _fired(emu, rule, 1) == 1 and target.read_bytes() == data
+    figures.fault(
+        fault=f"429 Retry-After: 3 ({'HTTP date' if http_date else 'seconds'})",
+        rate="once",
+        operation="download",
+        injected=1,
+        outcome="byte-identical",
+        detail=f"retried after {elapsed:.2f} s",
+    )
+    assert elapsed >= (1.9 if http_date else 2.9), elapsed
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param({"status": 503}, id="503"),
+        pytest.param({"drop": True}, id="drop", marks=pytest.mark.slow),
+    ],
+)
+def test_failure_dump_survives_faults(
+    emu: Any, rclient: Callable[..., Any], figures: Any, tmp_path: Path, kwargs: dict[str, Any]
+) -> None:
+    """The Sales import's default content has bad rows: its dump arrives intact under faults."""
+    client = rclient()
+    clean = client.run_import("Sales from Sales.csv", dump_dir=tmp_path / "clean", check=False)
+    assert clean.successful is False and clean.dump_paths
+    rule = emu.inject(path="*/tasks/*/dump*", method="GET", times=1, **kwargs)
+    faulted = client.run_import("Sales from Sales.csv", dump_dir=tmp_path / "faulted", check=False)
+    fired = _fired(emu, rule, 1)
+    same = [Path(p).read_bytes() for p in clean.dump_paths] == [
+        Path(p).read_bytes() for p in faulted.dump_paths
+    ]
+    figures.fault(
+        fault=f"{'dropped' if kwargs.get('drop') else kwargs.get('status')} on the dump GET",
+        rate="once",
+        operation="failure dump",
+        injected=fired,
+        outcome="byte-identical" if same else "SILENT",
+        detail="",
+    )
+    assert fired == 1 and same and faulted.dump_paths

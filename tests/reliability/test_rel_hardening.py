@@ -83,8 +83,8 @@ def _api_routes(app: Any) -> Iterator[tuple[str, str]]:
             yield method, path
 
 
-# HEAD on the file root answers 500 (a KeyError in the handler's method table) before it looks at
-# the token. Probed apart by the xfail test below, so the main test stays a regression guard.
+# HEAD on the file root used to answer 500 (a KeyError in the handler's method table) before it
+# looked at the token — found by this suite, fixed in d41a8fd; probed by its own test below.
 HEAD_500 = {
     ("HEAD", "/2/0/workspaces/{workspace_id}/models/{model_id}/files/{file_id}"),
     ("HEAD", "/2/0/models/{model_id}/files/{file_id}"),
@@ -146,18 +146,11 @@ def test_every_api_route_requires_authentication(emu: Any, figures: Any) -> None
         "from the route table, real IDs; no token and a forged token)",
         probes=probes,
         result=("all 401" if not bad else f"{len(bad)} not 401: {bad[:3]}")
-        + f"; {len(HEAD_500)} HEAD file routes answer 500 instead (known bug, see below)",
+        + f" (plus {len(HEAD_500)} HEAD file routes, probed by their own test)",
     )
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG emulator/routes/files.py file_root (line ~129) and routes/legacy.py file_root "
-    "(line ~210): HEAD …/files/{fileId} raises KeyError('HEAD') in the method table -> 500 (and "
-    "the connection is dropped), even without a token; it should check auth (401) and answer "
-    "HEAD like GET without a body, or 405",
-)
 def test_head_on_a_file_is_authenticated_not_a_server_error(emu: Any) -> None:
     _, bad = _probe_routes(emu, sorted(HEAD_500), _route_values(emu))
     assert not bad, "\n".join(bad)
@@ -555,3 +548,33 @@ def test_device_activation_needs_the_users_password(emu: Any, figures: Any) -> N
         probes=len(attempts) + 1,
         result=f"{statuses}; the device stayed unapproved ({poll.json().get('error')})",
     )
+
+
+def test_control_api_refuses_non_loopback_clients(emu: Any, figures: Any) -> None:
+    """`/__emulator__/` is for loopback clients only. A non-loopback client is simulated with
+    X-Forwarded-For, which uvicorn honours from 127.0.0.1 only (tests stay on loopback)."""
+    remote = {"X-Forwarded-For": "203.0.113.9"}
+    routes = [
+        (method, getattr(route, "path", ""))
+        for route in emu.app.routes
+        if getattr(route, "path", "").startswith("/__emulator__/")
+        for method in sorted(getattr(route, "methods", None) or [])
+        if method != "HEAD"
+    ]
+    assert len(routes) >= 8, routes
+    statuses = {}
+    for method, template in routes:
+        path = re.sub(r"{[^}]+}", "X", template)
+        response = httpx2.request(
+            method, f"{emu.origin}{path}", headers=remote, json={}, timeout=10
+        )
+        statuses[f"{method} {template}"] = response.status_code
+    refused = {k: v for k, v in statuses.items() if v == 403}
+    # The same request from loopback itself is served (the guard is what refused it).
+    assert httpx2.get(f"{emu.origin}/__emulator__/requests", timeout=10).status_code == 200
+    figures.hardening_check(
+        check="control API from a non-loopback client (X-Forwarded-For)",
+        probes=len(routes),
+        result=f"{len(refused)}/{len(routes)} refused with 403",
+    )
+    assert refused == statuses, {k: v for k, v in statuses.items() if v != 403}

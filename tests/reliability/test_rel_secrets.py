@@ -367,3 +367,39 @@ def test_tls_verification_is_on_by_default_and_off_only_with_a_warning(
         searched="exit codes and stderr warning",
         leaks=0,
     )
+
+
+def test_library_reprs_errors_and_debug_logs_hold_no_secret(
+    emu: Any, rclient: Callable[..., Any], caplog: pytest.LogCaptureFixture, figures: Any
+) -> None:
+    """The library side of the same rule: reprs, exception texts and DEBUG logs."""
+    import logging
+
+    from pyanaplan import RetryPolicy
+    from pyanaplan.errors import AnaplanError
+
+    caplog.set_level(logging.DEBUG, logger="pyanaplan")
+    client = rclient()
+    client.whoami()
+    client.upload(b"Name,Code\nNorth,N\n", file="Regions.csv")
+    texts = [repr(client), repr(client.settings), repr(client.auth), repr(client.session)]
+    errors: list[BaseException] = []
+    for bad in ({"password": "wrong-password-0x77"}, {"token": "forged-token-0123456789"}):
+        try:
+            rclient(retry=RetryPolicy(attempts=1), **bad).whoami()
+        except AnaplanError as exc:
+            errors.append(exc)
+    assert len(errors) == 2, errors
+    texts += [f"{e!s} {e!r} {getattr(e, 'hint', '')}" for e in errors]
+    texts += [record.getMessage() for record in caplog.records]
+    secrets = _server_secrets(emu) | {p for _, p in emu.users}
+    secrets |= {"wrong-password-0x77", "forged-token-0123456789"}
+    leaks = [s[:6] for s in secrets for t in texts if s in t]
+    figures.secret_sweep(
+        sweep="library: repr(Client/Settings/auth/session), error str/repr/hint, DEBUG log",
+        runs=len(texts),
+        searched=f"{len(texts)} texts incl. {len(caplog.records)} log records; "
+        f"{len(secrets)} secrets",
+        leaks=len(leaks),
+    )
+    assert not leaks, leaks
