@@ -12,6 +12,8 @@ from pyanaplan.tasks.wait import (
     CANCEL_WAIT_S,
     MAX_TRANSIENT_ERRORS,
     POLL_CAP_S,
+    POLL_STEADY_FOR_S,
+    POLL_STEADY_S,
     TaskTimeoutError,
     poll_delays,
     wait_for_task,
@@ -67,6 +69,14 @@ def test_schedule_starts_fast_and_caps() -> None:
     assert all(b >= a for a, b in itertools.pairwise(delays))
     assert max(delays) == POLL_CAP_S
     assert sum(delays[:5]) < 2.0  # quick tasks are noticed quickly
+
+
+def test_schedule_holds_short_polls_while_the_task_is_young() -> None:
+    delays = list(itertools.islice(poll_delays(), 60))
+    elapsed = list(itertools.accumulate(delays))
+    young = [d for d, t in zip(delays, elapsed, strict=True) if t - d < POLL_STEADY_FOR_S]
+    assert max(young) <= POLL_STEADY_S  # a task under ~10 s is noticed within 0.5 s
+    assert delays[-1] == POLL_CAP_S
 
 
 def test_returns_complete_and_reports_progress() -> None:
