@@ -207,8 +207,7 @@ def load_profile(name: str) -> dict[str, Any]:
         raise ConfigError(
             f"Profile {name!r} not found in {config_path()}.",
             hint=(
-                f"Known profiles: {known}. "
-                "Create one with `pyanaplan config set NAME key=value …`."
+                f"Known profiles: {known}. Create one with `pyanaplan config set NAME key=value …`."
             ),
         )
     return dict(profiles[name])

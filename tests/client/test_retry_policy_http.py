@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pyanaplan import Client, RateLimitedError, ServerError, TransportError
+from pyanaplan import Client, ConflictError, RateLimitedError, ServerError, TransportError
 
 
 def calls(emu: Any, method: str, suffix: str) -> list[int]:
@@ -45,6 +45,22 @@ def test_503_is_retried(client: Client, emu: Any) -> None:
     emu.inject(path="*/imports", method="GET", status=503, times=2)
     assert client.imports()
     assert calls(emu, "GET", "/imports")[-3:] == [503, 503, 200]
+
+
+def test_409_busy_is_retried_on_idempotent_requests_only(client: Client, emu: Any) -> None:
+    # A busy model answers 409 (reference §10.19): a GET may simply be asked again, a task
+    # start may not (the server may already have queued it).
+    client.imports()
+    emu.inject(path="*/imports", method="GET", status=409, times=2)
+    assert client.imports()
+    assert calls(emu, "GET", "/imports")[-3:] == [409, 409, 200]
+    ref = client.model_ref()
+    emu.inject(path="*/imports/112000000001/tasks", method="POST", status=409, times=1)
+    with pytest.raises(ConflictError):
+        client.session.request(
+            "POST", f"{ref.path}/imports/112000000001/tasks", json={"localeName": "en_US"}
+        )
+    assert calls(emu, "POST", "/tasks") == [409]
 
 
 def test_persistent_503_becomes_server_error(client: Client, emu: Any) -> None:

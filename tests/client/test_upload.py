@@ -203,6 +203,35 @@ def test_failed_chunk_fails_loudly_and_rerun_sends_only_missing(emu: Any, client
     assert not list((client.settings.cache_dir / "uploads").glob("*.json"))
 
 
+def test_resume_resends_a_chunk_edited_with_its_mtime_kept(
+    emu: Any, client: Client, tmp_path: Path
+) -> None:
+    # Size, mtime and the first/last-MiB fingerprint all match after this edit: only the
+    # per-chunk digests in the journal can tell that chunk 1 is stale on the server.
+    data = csv_bytes(6 * MIB, seed=9)
+    source = tmp_path / "sales.csv"
+    source.write_bytes(data)
+    emu.inject(path="*/chunks/4", method="PUT", status=400, times=1)
+    with pytest.raises(TransferError):
+        client.upload(source, file="Sales.csv", chunk_size=MIB, concurrency=1)
+    journal = next((client.settings.cache_dir / "uploads").glob("*.json"))
+    done = json.loads(journal.read_text())["chunks_done"]
+    assert 1 in done and 4 not in done
+    stat = source.stat()
+    edited = bytearray(data)
+    middle = MIB + MIB // 2
+    edited[middle : middle + 6] = b"EDITED"
+    source.write_bytes(bytes(edited))
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    before = len(chunk_puts(emu))
+    result = client.upload(source, file="Sales.csv", chunk_size=MIB, concurrency=1)
+    resent = {r["path"].rsplit("/", 1)[1] for r in chunk_puts(emu)[before:]}
+    assert "1" in resent
+    assert resent == {"1"} | {str(i) for i in range(6) if i not in done}
+    assert result.chunks_skipped == len(done) - 1
+    assert download_bytes(client, "Sales.csv") == bytes(edited)
+
+
 def test_changed_source_restarts_instead_of_resuming(emu: Any, client: Client) -> None:
     data = csv_bytes(4 * MIB, seed=7)
     emu.inject(path="*/chunks/2", method="PUT", status=400, times=1)

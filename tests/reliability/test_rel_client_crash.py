@@ -399,16 +399,6 @@ def test_source_edited_between_crash_and_rerun_is_uploaded_afresh(
     assert stored == edited
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG transfer/_sources.py _PathSource.fingerprint + transfer/upload.py resume: the "
-    "resume key is size + mtime + a hash of the first and last MiB only, so a source edited "
-    "in the middle with its mtime kept (cp -p, rsync -t, touch -r) resumes onto the old "
-    "server chunks: the upload reports success (and the new file's sha256) while the server "
-    "holds the OLD bytes of the skipped chunks — a silent wrong upload. The upload reads and "
-    "hashes every chunk anyway; journal a digest per acknowledged chunk and re-send any "
-    "skipped chunk whose digest differs",
-)
 def test_source_edited_in_the_middle_with_mtime_kept_is_not_resumed_onto_stale_chunks(
     emu: Any,
     rclient: Any,

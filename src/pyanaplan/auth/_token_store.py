@@ -81,7 +81,7 @@ class FileTokenStore:
         return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
     def _write(self, data: dict[str, str]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _make_private_dirs(self.path.parent)
         tmp = self.path.with_name(self.path.name + ".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -108,6 +108,24 @@ class FileTokenStore:
             data = self._read()
             if data.pop(key, None) is not None:
                 self._write(data)
+
+
+def _make_private_dirs(directory: Path) -> None:
+    """Create `directory` (and missing parents) as 0700.
+
+    `mkdir(mode=…)` applies only to the last directory and is masked by the umask, so every
+    directory we create is chmod-ed to 0700 afterwards. A directory that already existed is left
+    as it is (it may be shared on purpose, e.g. a cache dir set by ANAPLAN_CACHE_DIR); the token
+    file itself is always 0600, which is what keeps the tokens private.
+    """
+    missing: list[Path] = []
+    current = directory
+    while not current.exists() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for created in missing:
+        os.chmod(created, 0o700)
 
 
 class KeyringTokenStore:

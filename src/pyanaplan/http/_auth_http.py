@@ -77,7 +77,9 @@ class AuthHttp:
         def build() -> httpx2.Request:
             return self._client.build_request(method, url, headers=headers, json=json, data=data)
 
-        response = send_with_retry(self._client, build, policy=self.retry, retry_statuses=retry)
+        response = send_with_retry(
+            self._client, build, policy=self.retry, retry_statuses=retry, settings=self.settings
+        )
         for callback in self._observers:
             callback(response)
         if response.status_code >= 400 and response.status_code not in expect:

@@ -24,7 +24,13 @@ from pyanaplan.errors import (
     TransportError,
 )
 
-__all__ = ["error_for_response", "raise_for_response", "safe_url", "transport_error"]
+__all__ = [
+    "error_for_response",
+    "raise_for_response",
+    "safe_proxy_url",
+    "safe_url",
+    "transport_error",
+]
 
 _REQUEST_ID_HEADERS = ("x-request-id", "x-anaplan-request-id", "x-correlation-id", "x-b3-traceid")
 
@@ -135,9 +141,52 @@ def _is_tls_failure(exc: BaseException) -> bool:
     return False
 
 
-def transport_error(exc: httpx2.HTTPError, *, method: str, url: httpx2.URL | str) -> TransportError:
-    """Wrap an httpx2 transport exception (the caller raises it `from exc`)."""
+def safe_proxy_url(proxy: str) -> str:
+    """A proxy URL for messages: scheme, host and port only (never its user:password)."""
+    parsed = httpx2.URL(proxy if "://" in proxy else f"http://{proxy}")
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.host}{port}"
+
+
+def _proxy_failure(exc: httpx2.HTTPError) -> str:
+    """A few words on why the proxy failed, e.g. "connection refused"."""
+    text = str(exc)
+    if isinstance(exc, httpx2.TimeoutException):
+        return "timed out"
+    if "refused" in text.lower():
+        return "connection refused"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def transport_error(
+    exc: httpx2.HTTPError,
+    *,
+    method: str,
+    url: httpx2.URL | str,
+    proxy: str | None = None,
+) -> TransportError:
+    """Wrap an httpx2 transport exception (the caller raises it `from exc`).
+
+    Args:
+        exc: The httpx2 exception.
+        method: The request's method.
+        url: The request's URL (query and credentials are dropped from the message).
+        proxy: The proxy the request went through, if any: a failure to connect then means the
+            proxy could not be reached, and the message must say so rather than blame Anaplan.
+    """
     where = f"{method} {safe_url(url)}"
+    proxy_hint = "Check that the proxy runs and is reachable, or fix --proxy / HTTPS_PROXY / "
+    proxy_hint += "HTTP_PROXY / ALL_PROXY (NO_PROXY lists hosts reached directly)."
+    if proxy is not None and isinstance(
+        exc, httpx2.ConnectError | httpx2.ConnectTimeout | httpx2.ProxyError
+    ):
+        # Through a proxy the TCP connection is made to the proxy, so a connect failure is the
+        # proxy's; a ProxyError is the proxy refusing the tunnel (e.g. 403/407 to CONNECT).
+        return TransportError(
+            f"Could not connect through the proxy {safe_proxy_url(proxy)} "
+            f"({_proxy_failure(exc)}) to reach {where}.",
+            hint=proxy_hint,
+        )
     if _is_tls_failure(exc):
         return TransportError(
             f"TLS verification failed for {where}.",
@@ -152,7 +201,5 @@ def transport_error(exc: httpx2.HTTPError, *, method: str, url: httpx2.URL | str
             hint="The model may be busy or dormant; retry later or raise --timeout.",
         )
     if isinstance(exc, httpx2.ProxyError):
-        return TransportError(
-            f"Proxy error for {where}: {exc}.", hint="Check --proxy and HTTPS_PROXY/NO_PROXY."
-        )
+        return TransportError(f"Proxy error for {where}: {exc}.", hint=proxy_hint)
     return TransportError(f"Connection failed: {where} ({type(exc).__name__}: {exc}).")

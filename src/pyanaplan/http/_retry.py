@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 
 __all__ = ["RetryPolicy", "parse_retry_after"]
 
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+# 409 is a busy model (reference §10.19): on an idempotent request (GET, chunk PUT, complete)
+# waiting and asking again is safe and usually succeeds. Non-idempotent requests (task starts)
+# never retry statuses other than 429, so a 409 there still ends as ConflictError.
+RETRYABLE_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
 
 
 def parse_retry_after(
@@ -53,7 +56,7 @@ def parse_retry_after(
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How to retry transient failures: 429, 5xx and connection errors.
+    """How to retry transient failures: 429, 409 (busy), 5xx and connection errors.
 
     Backoff is exponential with full jitter: attempt n waits random() * min(max_backoff_s,
     base_s * 2**n), unless the server sent Retry-After (then that, capped). No attempt starts

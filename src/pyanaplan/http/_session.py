@@ -171,6 +171,7 @@ class ApiSession:
             retry_statuses=idempotent,
             stream=stream,
             rebuild_on_401=callable(content),
+            settings=self.settings,
         )
 
     def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> dict[str, Any]:

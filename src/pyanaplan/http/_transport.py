@@ -10,6 +10,7 @@ import logging
 import platform
 import ssl
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from pyanaplan.errors import ConfigError
 from pyanaplan.http._raise import safe_url, transport_error
 from pyanaplan.http._retry import RetryPolicy, parse_retry_after
 
-__all__ = ["USER_AGENT", "build_httpx_client", "send_with_retry", "timeout_for"]
+__all__ = ["USER_AGENT", "build_httpx_client", "proxy_for", "send_with_retry", "timeout_for"]
 
 logger = logging.getLogger("pyanaplan.http")
 
@@ -86,6 +87,29 @@ def build_httpx_client(
     )
 
 
+def proxy_for(settings: Settings, url: httpx2.URL | str) -> str | None:
+    """The proxy a request to `url` goes through (as configured, maybe with credentials).
+
+    Only used to word error messages. It mirrors httpx2's choice: an explicit proxy for every
+    request; otherwise, when the environment is trusted, HTTP(S)_PROXY / ALL_PROXY by scheme
+    unless NO_PROXY lists the host (the standard library reads the same variables; exotic
+    NO_PROXY forms such as CIDR ranges may be judged differently).
+    """
+    if settings.proxy:
+        return settings.proxy
+    if not settings.trust_env:
+        return None
+    parsed = httpx2.URL(str(url))
+    proxies = urllib.request.getproxies()
+    chosen = proxies.get(parsed.scheme) or proxies.get("all")
+    if not chosen:
+        return None
+    host = f"{parsed.host}:{parsed.port}" if parsed.port else parsed.host
+    if urllib.request.proxy_bypass_environment(host, proxies):
+        return None
+    return chosen
+
+
 def send_with_retry(
     client: httpx2.Client,
     build: Callable[[], httpx2.Request],
@@ -94,6 +118,7 @@ def send_with_retry(
     retry_statuses: bool,
     stream: bool = False,
     rebuild_on_401: bool = False,
+    settings: Settings | None = None,
 ) -> httpx2.Response:
     """Send a request, retrying transient failures as the policy allows.
 
@@ -108,6 +133,8 @@ def send_with_retry(
         stream: Return an unread streaming response (caller closes it).
         rebuild_on_401: The body is a generator the auth flow cannot replay; on a 401 build
             the request once more (the flow has dropped the rejected token by then).
+        settings: The settings the client was built from, so a connection error can name the
+            proxy that failed (`proxy_for`) instead of blaming the server.
 
     Returns:
         The final response, which may still be an error status.
@@ -131,7 +158,10 @@ def send_with_retry(
             if transient and (safe or retry_statuses) and not _is_tls(exc):
                 delay = policy.delay_s(attempt, started_at=started)
             if delay is None:
-                raise transport_error(exc, method=request.method, url=request.url) from exc
+                proxy = proxy_for(settings, request.url) if settings is not None else None
+                raise transport_error(
+                    exc, method=request.method, url=request.url, proxy=proxy
+                ) from exc
             logger.warning(
                 "%s %s: %s; retry %d in %.2fs",
                 request.method,

@@ -1,8 +1,10 @@
 """Start, wait for, inspect and cancel import/export/action/process tasks (reference §4.6).
 
 Starting a task is the one call that must never be repeated blindly (§10.27): a retried POST can
-run an import twice. After an ambiguous failure (connection lost, timeout, 5xx) the task list is
-checked for a task created since the request before another start is attempted.
+run an import twice. The task ids are listed just before the first POST; after an ambiguous failure
+(connection lost, timeout, 5xx) the task list is checked for a task whose id was not there before
+another start is attempted. Only ids are compared: the server's `creationTime` is never compared
+with our own clock, which may be skewed by minutes.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from pyanaplan.transfer.progress import TaskProgressCallback
 
 __all__ = [
     "START_ATTEMPTS",
-    "START_SKEW_S",
     "cancel_task",
     "get_task",
     "list_tasks",
@@ -40,9 +41,6 @@ log = logging.getLogger(__name__)
 #: How many times a start is attempted when earlier attempts failed ambiguously and the task
 #: list showed no task created by them.
 START_ATTEMPTS = 3
-#: Tasks created up to this long before our request started count as ours after an ambiguous
-#: failure (allows for clock differences between us and the server).
-START_SKEW_S = 10.0
 #: The only locale the API supports (§4.6.3).
 LOCALE = "en_US"
 
@@ -68,7 +66,6 @@ def start_task(
     object_id: str,
     mapping: Mapping[str, str] | Sequence[Mapping[str, str]] | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.time,
 ) -> str:
     """Start a task and return its id, without ever starting it twice by accident.
 
@@ -80,7 +77,6 @@ def start_task(
         object_id: Id of the import/export/action/process.
         mapping: Import mapping parameters, `{"Dimension": "Item"}` (§4.6.3).
         sleep: Sleep function between attempts (tests pass a fake).
-        clock: Wall clock, epoch seconds (compared with the server's `creationTime`).
 
     Returns:
         The task id.
@@ -94,12 +90,14 @@ def start_task(
     parameters = mapping_parameters(mapping)
     if parameters:
         body["mappingParameters"] = parameters
+    # Taken once, before the first attempt: a task created by an earlier attempt that shows up in
+    # the list only late is still recognised as ours by a later check.
+    known = _task_ids(session, path)
     for attempt in range(1, START_ATTEMPTS + 1):
-        requested_ms = int(clock() * 1000)
         try:
             response = session.request("POST", path, json=body, retry=False)
         except (TransportError, ServerError) as exc:
-            adopted = _find_started(session, path, since_ms=requested_ms - int(START_SKEW_S * 1000))
+            adopted = _find_started(session, path, known=known)
             if adopted is not None:
                 log.warning(
                     "Starting the task failed ambiguously (%s); adopting task %s", exc, adopted
@@ -147,17 +145,33 @@ def mapping_parameters(
     return out
 
 
-def _find_started(session: ApiSession, path: str, *, since_ms: int) -> str | None:
-    """The earliest task created at or after `since_ms`, if any (our ambiguous start)."""
-    candidates = [
-        TaskSummary.model_validate(item)
+def _task_ids(session: ApiSession, path: str) -> frozenset[str]:
+    """The ids of the tasks the server lists now (the baseline for `_find_started`)."""
+    return frozenset(
+        str(item["taskId"])
         for item in session.paged(path, "tasks")
         if isinstance(item, dict) and item.get("taskId")
+    )
+
+
+def _find_started(session: ApiSession, path: str, *, known: frozenset[str]) -> str | None:
+    """The task our ambiguous start created, if any: one whose id is not in `known`.
+
+    Several new tasks mean another client (task lists include other users' tasks, §10.18) started
+    one too since our baseline; ours was posted right after the baseline was taken, so the
+    earliest new one is most likely ours. Residual race: if another client's start lands between
+    our listing and our POST, we adopt its task and ours runs unobserved. Only the server's own
+    `creationTime` values are compared with each other, never with our clock.
+    """
+    new = [
+        TaskSummary.model_validate(item)
+        for item in session.paged(path, "tasks")
+        if isinstance(item, dict) and item.get("taskId") and str(item["taskId"]) not in known
     ]
-    mine = [t for t in candidates if t.creation_time is not None and t.creation_time >= since_ms]
-    if not mine:
+    if not new:
         return None
-    return min(mine, key=lambda t: t.creation_time or 0).task_id
+    # A task without creationTime sorts last; ties keep list order (stable sort).
+    return min(new, key=lambda t: (t.creation_time is None, t.creation_time or 0)).task_id
 
 
 def list_tasks(

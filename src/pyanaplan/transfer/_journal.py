@@ -2,7 +2,10 @@
 
 One small JSON file per (API origin, workspace, model, file name) under `<cache_dir>/uploads/`.
 It records the source's identity (size, mtime and a content fingerprint), how it was cut (chunk
-size, count, compression, row alignment), the server file id and the chunks done. A journal that
+size, count, compression, row alignment), the server file id, the chunks done and a digest of
+each acknowledged chunk's source bytes (a rerun re-reads every chunk anyway and re-sends any whose
+bytes changed: size, mtime and the edge fingerprint miss an edit in the middle of a file whose
+mtime was kept, e.g. by `cp -p` or `rsync -t`). A journal that
 does not match the current source and settings, or that is older than the server keeps an open
 upload (48 h, §10.15), is thrown away. Files are written atomically (temporary file + rename,
 mode 0600) so a crash at any instant leaves either the old or the new state, never a torn one.
@@ -28,11 +31,14 @@ __all__ = [
     "UploadFingerprint",
     "UploadJournal",
     "UploadKey",
+    "chunk_digest",
 ]
 
 log = logging.getLogger(__name__)
 
 _VERSION = 1
+# Version 2 added the per-chunk digests; version 1 upload journals are discarded (sent again).
+_UPLOAD_VERSION = 2
 #: Uploaded content lives 48 h on the server (§4.4); resume state older than that is useless.
 JOURNAL_MAX_AGE_S = 47 * 3600
 # Fixed size of a download record, written in place (see DownloadJournal).
@@ -80,14 +86,15 @@ class UploadJournal:
         fingerprint: UploadFingerprint,
         *,
         file_id: str | None = None,
-        chunks_done: set[int] | None = None,
+        chunk_digests: dict[int, str] | None = None,
         started_at: float | None = None,
     ) -> None:
         self.path = path
         self.key = key
         self.fingerprint = fingerprint
         self.file_id = file_id
-        self.chunks_done: set[int] = set(chunks_done or ())
+        #: Acknowledged chunk index -> digest of its source bytes (`chunk_digest`).
+        self.chunk_digests: dict[int, str] = dict(chunk_digests or {})
         self.started_at = time.time() if started_at is None else started_at
         self._lock = threading.Lock()
 
@@ -123,13 +130,18 @@ class UploadJournal:
                     key,
                     fingerprint,
                     file_id=data["file_id"],
-                    chunks_done={int(i) for i in data.get("chunks_done", [])},
+                    chunk_digests={int(i): str(d) for i, d in data["chunk_digests"].items()},
                     started_at=float(data["started_at"]),
                 )
             log.info("Discarding upload resume state for %r: %s", key.file_name, reason)
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
         return cls(path, key, fingerprint, file_id=file_id, started_at=now)
+
+    @property
+    def chunks_done(self) -> set[int]:
+        """The acknowledged chunk indexes."""
+        return set(self.chunk_digests)
 
     @property
     def resumable(self) -> bool:
@@ -139,15 +151,16 @@ class UploadJournal:
     def restart(self, file_id: str | None) -> None:
         """Forget every acknowledged chunk (the server no longer has them)."""
         with self._lock:
-            self.chunks_done.clear()
+            self.chunk_digests.clear()
             self.file_id = file_id
             self.started_at = time.time()
             self._write_locked()
 
-    def record(self, index: int) -> None:
-        """Mark chunk `index` acknowledged and save at once."""
+    def record(self, index: int, digest: str) -> None:
+        """Mark chunk `index` (whose source bytes have `chunk_digest` `digest`) acknowledged and
+        save at once."""
         with self._lock:
-            self.chunks_done.add(index)
+            self.chunk_digests[index] = digest
             self._write_locked()
 
     def save(self) -> None:
@@ -162,12 +175,13 @@ class UploadJournal:
 
     def _write_locked(self) -> None:
         body: dict[str, Any] = {
-            "version": _VERSION,
+            "version": _UPLOAD_VERSION,
             "key": asdict(self.key),
             "fingerprint": asdict(self.fingerprint),
             "file_id": self.file_id,
             "started_at": self.started_at,
-            "chunks_done": sorted(self.chunks_done),
+            "chunks_done": sorted(self.chunk_digests),
+            "chunk_digests": {str(i): d for i, d in sorted(self.chunk_digests.items())},
         }
         _write_atomic(self.path, json.dumps(body, sort_keys=True).encode("utf-8"))
 
@@ -181,8 +195,15 @@ def _mismatch(
 ) -> str | None:
     """Why a saved journal cannot be reused, or None when it can."""
     try:
-        if data.get("version") != _VERSION:
+        if data.get("version") != _UPLOAD_VERSION:
             return "written by another version"
+        digests = data["chunk_digests"]
+        if not isinstance(digests, dict) or not all(
+            isinstance(d, str) and d for d in digests.values()
+        ):
+            return "unreadable"
+        if sorted(int(i) for i in digests) != sorted(int(i) for i in data["chunks_done"]):
+            return "unreadable"
         if data.get("key") != asdict(key):
             return "different file"
         if data.get("fingerprint") != asdict(fingerprint):
@@ -195,6 +216,15 @@ def _mismatch(
     except (KeyError, TypeError, ValueError):
         return "unreadable"
     return None
+
+
+def chunk_digest(data: bytes) -> str:
+    """A digest of one chunk's source bytes, to notice on resume that the chunk changed.
+
+    BLAKE2b-128: fast (no attack to resist, only accidental edits to notice) and short enough
+    that a 1,000-chunk journal stays small.
+    """
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _read(path: Path) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pyanaplan.errors import ConfigError, TransferError
+from pyanaplan.errors import ConfigError
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -131,8 +131,9 @@ def plan_upload(
         The plan.
 
     Raises:
-        ConfigError: `chunk_size` is outside `[min_chunk_size, max_chunk_size]` or `size` < 0.
-        TransferError: Even `max_chunk_size` chunks would need more than `max_chunks` chunks.
+        ConfigError: `chunk_size` is outside `[min_chunk_size, max_chunk_size]`, `size` < 0, or
+            even `max_chunk_size` chunks would need more than `max_chunks` chunks (bad input:
+            nothing was sent, and retrying cannot help).
     """
     if size < 0:
         raise ConfigError(f"Source size must not be negative (got {size}).")
@@ -190,9 +191,10 @@ def _cut(size: int, chunk_size: int, last_separator: LastSeparator | None) -> tu
     return tuple(chunks)
 
 
-def _too_big(size: int, max_chunks: int, max_chunk_size: int) -> TransferError:
+def _too_big(size: int, max_chunks: int, max_chunk_size: int) -> ConfigError:
+    # A ConfigError (exit 2), not a TransferError: the input is wrong, no transfer took place.
     limit = max_chunks * max_chunk_size
-    return TransferError(
+    return ConfigError(
         f"The source is {size} bytes; Anaplan accepts at most {max_chunks} chunks of "
         f"{max_chunk_size} bytes ({limit} bytes) per file.",
         hint="Split the data into several files and import them one after another.",

@@ -4,7 +4,8 @@ Flow for a source of known size above `SINGLE_PUT_MAX` (reference §4.5):
 
 1. Plan the chunks (`plan.py`) and look for resume state (`_journal.py`).
 2. Resuming: check with `GET …/chunks` that the journal's chunks are still on the server (an open
-   upload keeps them); otherwise start over.
+   upload keeps them); otherwise start over. Every chunk is read anyway (for the whole-file hash);
+   a journaled chunk whose bytes no longer match its journaled digest is sent again.
 3. Starting: `POST …/files/{id}` with `chunkCount: -1`, so the chunk list shows exactly which
    chunks arrived (with a fixed count it would list `0…N-1` regardless, §4.5.5). The response's
    file id must be the requested one: an unknown id makes the server create a stray file (§10.13).
@@ -39,7 +40,12 @@ from pyanaplan.errors import (
 )
 from pyanaplan.http._session import ApiSession
 from pyanaplan.transfer._hashing import BackgroundHasher
-from pyanaplan.transfer._journal import UploadFingerprint, UploadJournal, UploadKey
+from pyanaplan.transfer._journal import (
+    UploadFingerprint,
+    UploadJournal,
+    UploadKey,
+    chunk_digest,
+)
 from pyanaplan.transfer._sender import ChunkFailed, ChunkSender
 from pyanaplan.transfer._sources import KnownSizeSource, StreamSource, open_source
 from pyanaplan.transfer.plan import (
@@ -155,9 +161,9 @@ def upload_file(
         An `UploadResult`.
 
     Raises:
-        ConfigError: Bad arguments or an unreadable source.
-        TransferError: A chunk failed, the server's chunk list does not match what was sent, the
-            file vanished (the server would have created a stray file), or the source is too big.
+        ConfigError: Bad arguments, an unreadable source, or a source too big for 1,000 chunks.
+        TransferError: A chunk failed, the server's chunk list does not match what was sent, or
+            the file vanished (the server would have created a stray file).
         AuthenticationError, PermissionDeniedError, NotFoundError: Raised as they come.
     """
     started = time.monotonic()
@@ -302,15 +308,21 @@ def _upload_known(
             journal.restart(server_id)
 
     hasher = BackgroundHasher()
+    # Skipped chunks count as done from the start. A skipped chunk found stale below is sent
+    # again without being counted twice, so progress never runs backwards.
+    precounted = frozenset(skip)
     stats = _Stats(done_bytes=sum(plan.chunks[i].length for i in skip))
     call_progress(ctx.on_progress, stats.done_bytes, src.size)
+    # Digest of each chunk in flight, written before it is submitted, read by its acknowledgement.
+    digests: dict[int, str] = {}
 
     def on_ack(index: int, raw_length: int, body_length: int) -> None:
         if journal is not None:
-            journal.record(index)
+            journal.record(index, digests[index])
         stats.sent += 1
         stats.body_bytes += body_length
-        stats.done_bytes += raw_length
+        if index not in precounted:
+            stats.done_bytes += raw_length
         call_progress(ctx.on_progress, stats.done_bytes, src.size)
 
     base = ctx.file_path(server_id)
@@ -334,6 +346,19 @@ def _upload_known(
                     hint="Do not change the file while it uploads; run the upload again.",
                 )
             hasher.update(data)
+            if journal is not None:
+                chunk_hex = chunk_digest(data)
+                if span.index in skip and chunk_hex != journal.chunk_digests.get(span.index):
+                    # Edited since the server got it, though size, mtime and the edge
+                    # fingerprint are unchanged (e.g. `cp -p`): the server's copy is stale.
+                    log.info(
+                        "Chunk %d of %s changed since it was sent; sending it again",
+                        span.index,
+                        ctx.label(server_id),
+                    )
+                    skip.discard(span.index)
+                if span.index not in skip:
+                    digests[span.index] = chunk_hex
             if span.index not in skip:
                 sender.wait_for_slot()
                 sender.submit(span.index, data)

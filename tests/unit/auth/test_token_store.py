@@ -26,6 +26,25 @@ def test_file_store_roundtrip_and_permissions(tmp_path: Path) -> None:
     assert "refresh" not in repr(store)
 
 
+def test_created_dirs_are_0700_existing_ones_are_left_alone(tmp_path: Path) -> None:
+    old_umask = os.umask(0o022)  # a common umask: plain mkdir would give 0755
+    try:
+        store = FileTokenStore(tmp_path / "a" / "b" / "tokens.json")
+        store.save("k", "v")
+        for created in (tmp_path / "a", tmp_path / "a" / "b"):
+            assert stat.S_IMODE(os.stat(created).st_mode) == 0o700, created
+        shared = tmp_path / "shared"
+        shared.mkdir(mode=0o755)
+        os.chmod(shared, 0o755)
+        (shared / "tokens.json").write_text("{}")
+        os.chmod(shared / "tokens.json", 0o644)
+        FileTokenStore(shared / "tokens.json").save("k", "v")
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(os.stat(shared).st_mode) == 0o755  # pre-existing: not ours to change
+    assert stat.S_IMODE(os.stat(shared / "tokens.json").st_mode) == 0o600
+
+
 def test_file_store_survives_corrupt_file(tmp_path: Path) -> None:
     path = tmp_path / "tokens.json"
     path.write_text("{not json")

@@ -14,7 +14,12 @@ from pyanaplan.errors import (
     RateLimitedError,
     ServerError,
 )
-from pyanaplan.http._raise import error_for_response, raise_for_response, safe_url
+from pyanaplan.http._raise import (
+    error_for_response,
+    raise_for_response,
+    safe_url,
+    transport_error,
+)
 
 
 def response(
@@ -93,3 +98,19 @@ def test_raise_honours_expect() -> None:
 
 def test_safe_url_strips_userinfo_and_query() -> None:
     assert safe_url("https://u:pw@h.example:8443/p/a?token=abc") == "https://h.example:8443/p/a"
+
+
+def test_connect_failure_through_a_proxy_names_the_proxy_without_credentials() -> None:
+    refused = httpx2.ConnectError("[Errno 111] Connection refused")
+    url = "https://api.anaplan.com/2/0/workspaces"
+    error = transport_error(refused, method="GET", url=url, proxy="http://alice:s3cret@127.0.0.1:9")
+    assert str(error.message).startswith("Could not connect through the proxy http://127.0.0.1:9")
+    assert "connection refused" in error.message and "api.anaplan.com" in error.message
+    assert "s3cret" not in error.message and "alice" not in error.message
+    assert "proxy" in error.hint.lower()
+    # Without a proxy the same failure is the server's.
+    direct = transport_error(refused, method="GET", url=url)
+    assert "proxy" not in direct.message.lower()
+    # A read error through a proxy happened after the connection: not the proxy's fault.
+    read = transport_error(httpx2.ReadError("reset"), method="GET", url=url, proxy="http://p:1")
+    assert "proxy" not in read.message.lower()

@@ -68,8 +68,8 @@ def test_retry_after_overrides_backoff_and_is_capped() -> None:
 
 def test_retryable_statuses() -> None:
     p = RetryPolicy()
-    assert all(p.is_retryable_status(s) for s in (429, 500, 502, 503, 504))
-    assert not any(p.is_retryable_status(s) for s in (400, 401, 403, 404, 409, 501))
+    assert all(p.is_retryable_status(s) for s in (409, 429, 500, 502, 503, 504))
+    assert not any(p.is_retryable_status(s) for s in (400, 401, 403, 404, 422, 423, 501))
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,13 @@ import pytest
 import pyanaplan
 from pyanaplan._config import load_settings
 from pyanaplan.errors import ConfigError
-from pyanaplan.http._transport import USER_AGENT, _verify, build_httpx_client, timeout_for
+from pyanaplan.http._transport import (
+    USER_AGENT,
+    _verify,
+    build_httpx_client,
+    proxy_for,
+    timeout_for,
+)
 
 
 def test_user_agent_names_pyanaplan_and_python() -> None:
@@ -68,3 +74,18 @@ def test_ca_bundle_builds_an_ssl_context(tmp_path: Path) -> None:
     assert isinstance(context, ssl.SSLContext)
     assert context.verify_mode == ssl.CERT_REQUIRED
     assert any(c.get("subject") == ((("commonName", "Test CA"),),) for c in context.get_ca_certs())
+
+
+def test_proxy_for_follows_explicit_proxy_env_and_no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    url = "https://api.anaplan.com/2/0/workspaces"
+    assert proxy_for(load_settings(), url) is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    assert proxy_for(load_settings(), url) == "http://proxy.corp:3128"
+    assert proxy_for(load_settings(trust_env=False), url) is None
+    assert proxy_for(load_settings(proxy="http://other:8080"), url) == "http://other:8080"
+    monkeypatch.setenv("NO_PROXY", "anaplan.com")
+    assert proxy_for(load_settings(), url) is None

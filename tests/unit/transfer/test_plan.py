@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyanaplan.errors import ConfigError, TransferError
+from pyanaplan.errors import ConfigError
 from pyanaplan.transfer.plan import (
     DEFAULT_CHUNK_SIZE,
     MAX_CHUNK_SIZE,
@@ -89,7 +89,7 @@ def test_row_alignment_grows_chunks_to_fit_the_limit(sizes: list[int], chunk_siz
             max_chunks=20,
             last_separator=lambda s, e: data.rfind(b"\n", s, e),
         )
-    except TransferError:
+    except ConfigError:
         # Only allowed when even maximum-size chunks cannot fit: check that claim.
         full = plan_upload(
             len(data),
@@ -113,7 +113,7 @@ def test_grows_chunk_size_instead_of_exceeding_the_limit() -> None:
 
 
 def test_refuses_sources_too_big_for_1000_chunks_of_50_mb() -> None:
-    with pytest.raises(TransferError) as info:
+    with pytest.raises(ConfigError) as info:
         plan_upload(MAX_CHUNKS * MAX_CHUNK_SIZE + 1)
     assert "1000 chunks" in str(info.value)
     assert info.value.hint
