@@ -7,8 +7,7 @@
   server write outside its data dir.
 * Oversized JSON bodies and gzip bombs are refused with 413, not buffered or crashed on.
 * A hypothesis fuzz of paths, methods and bodies against the bulk endpoints finds no 500 and no
-  hang (bounded in examples and time). schemathesis is not installed here, so there is no
-  schemathesis run; this fuzz stands in for it.
+  hang (bounded in examples and time); test_rel_schemathesis.py adds the schema-driven run.
 """
 
 from __future__ import annotations
