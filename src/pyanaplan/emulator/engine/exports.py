@@ -153,7 +153,11 @@ def format_number(value: float | int | None) -> str:
         return ""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
-    return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        # 15 significant digits, as a spreadsheet shows them: 438 * 353.65 is 154898.7, not the
+        # binary float's 154898.69999999998.
+        return f"{value:.15g}"
+    return str(value)
 
 
 def _format_value(value: Any, fmt: str) -> str:
