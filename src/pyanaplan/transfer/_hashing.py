@@ -14,7 +14,7 @@ import threading
 
 __all__ = ["BackgroundHasher"]
 
-_QUEUE_CHUNKS = 2
+_QUEUE_CHUNKS = 1
 
 
 class BackgroundHasher:

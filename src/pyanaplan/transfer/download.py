@@ -238,9 +238,10 @@ def _fetch_chunks(
     try:
         next_submit = start
         for position in range(start, len(ids)):
-            # `workers` chunks in flight plus one queued, so a worker that finishes picks up the
-            # next chunk at once while this thread writes: at most workers + 1 chunks in memory.
-            while next_submit < len(ids) and next_submit <= position + workers:
+            # `workers` chunks in flight or waiting to be written, no more: peak memory is about
+            # workers + 2 chunks (those, the one being hashed and the hasher's queue), measured
+            # in docs/benchmarks.md.
+            while next_submit < len(ids) and next_submit < position + workers:
                 chunk_id = ids[next_submit]
                 futures[next_submit] = pool.submit(_get_chunk, session, chunk_path(chunk_id))
                 next_submit += 1

@@ -49,7 +49,7 @@ DEFAULT_CHUNK_SIZE = 10 * MIB
 #: Default number of chunks compressed and sent at once.
 DEFAULT_CONCURRENCY = 4
 #: Default number of chunks fetched at once when downloading.
-DEFAULT_DOWNLOAD_CONCURRENCY = 4
+DEFAULT_DOWNLOAD_CONCURRENCY = 3
 #: Default gzip level: level 1 compresses CSV nearly as well as 9 at many times the speed.
 DEFAULT_COMPRESS_LEVEL = 1
 #: Sources of at most this many bytes go up in one uncompressed PUT (§4.5.4: the docs recommend it
