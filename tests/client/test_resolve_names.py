@@ -79,3 +79,26 @@ def test_upload_with_create_then_name_resolves(client: Client, emu: Any) -> None
     again = client.upload(b"Name,Code\nZ,W\n", file="Brand New.csv")
     assert again.file_id == result.file_id
     assert [f.name for f in client.files()].count("Brand New.csv") == 1
+
+
+def test_workspace_given_by_id_skips_the_workspace_listing(emu: Any, make_client: Any) -> None:
+    """One listing (the workspace's models) resolves the model; its names still come back."""
+    user, password = emu.users[0]
+    c = make_client(user=user, password=password)
+    emu.reset()  # clear the request log of the sign-in
+    ref = c.model_ref("Sales Planning", workspace="8a81b09d5e3f2c1a015e3f2c1a000001")
+    gets = [r["path"] for r in emu.requests() if r["method"] == "GET"]
+    assert gets == ["/2/0/workspaces/8a81b09d5e3f2c1a015e3f2c1a000001/models"]
+    assert ref.workspace_name == "Demo Workspace"
+    assert ref.model_id == "5B2E6F0C8A7D4E1F9C3B2A1D0E9F8C7B"
+
+
+def test_unknown_model_in_a_workspace_id_still_names_the_workspace(
+    emu: Any, make_client: Any
+) -> None:
+    user, password = emu.users[0]
+    c = make_client(user=user, password=password)
+    with pytest.raises(NameNotFoundError) as info:
+        c.model_ref("Sales Plan", workspace="8a81b09d5e3f2c1a015e3f2c1a000001")
+    assert "Demo Workspace" in str(info.value)
+    assert "Sales Planning" in str(info.value)  # the closest match is offered
