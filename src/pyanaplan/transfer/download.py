@@ -255,10 +255,10 @@ def _fetch_chunks(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _get_chunk(session: ApiSession, path: str) -> bytes:
-    # Non-streamed: ApiSession reads the body inside its retry loop, so a connection dropped
-    # mid-body is retried with the whole chunk, and a short body is a transport error.
-    return session.request("GET", path, timeout_s=_CHUNK_TIMEOUT_S).content
+def _get_chunk(session: ApiSession, path: str) -> bytearray | memoryview:
+    # One buffer per chunk (not httpx2's pieces plus their join); a connection dropped mid-body
+    # is retried with the whole chunk, and a short body is a transport error.
+    return session.get_body(path, timeout_s=_CHUNK_TIMEOUT_S)
 
 
 def _sample_digest(data: bytes) -> str:
