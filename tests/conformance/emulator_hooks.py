@@ -10,16 +10,13 @@ machine.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import threading
 from collections.abc import Generator
 from dataclasses import dataclass
 
 import httpx2
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+
+from selfsigned import self_signed_pem
 
 DEMO_USER = "demo@pyanaplan.example"
 DEMO_PASSWORD = "demo-password"  # the demo spec's published credential (docs/architecture.md §3.1)
@@ -167,17 +164,4 @@ def fetch_token(auth_origin: str, user: str, password: str) -> str:
 
 def make_certificate(common_name: str) -> str:
     """A throwaway self-signed certificate (PEM text) to register with the emulator."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
+    return self_signed_pem(common_name)

@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import datetime as dt
 from collections.abc import Iterator
 
 import httpx2
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from pyanaplan.emulator import Emulator, load_spec
+from selfsigned import self_signed_pem
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -28,20 +24,7 @@ WS = "8a81b09d5e3f2c1a015e3f2c1a000001"
 
 def make_certificate(common_name: str, *, days: int = 30) -> str:
     """A throwaway self-signed certificate as PEM text."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=days))
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
+    return self_signed_pem(common_name, valid_days=days)
 
 
 def certificate_header(email: str, pem: str) -> dict[str, str]:

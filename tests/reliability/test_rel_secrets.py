@@ -16,7 +16,6 @@ CLI obtained by itself are known to the search.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import sqlite3
 import stat
@@ -28,12 +27,10 @@ from typing import Any
 
 import httpx2
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
 from pyanaplan._config import load_settings
+from selfsigned import self_signed
 
 MIB = 1024 * 1024
 PASSPHRASE = "passphrase-of-the-key-5d1c"
@@ -42,19 +39,7 @@ INPUTS = "inputs"
 
 
 def _key_and_cert() -> tuple[bytes, bytes, list[str]]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "demo@pyanaplan.example")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=9))
-        .sign(key, hashes.SHA256())
-    )
+    key, cert = self_signed("demo@pyanaplan.example", valid_days=9)
     encrypted = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
