@@ -5,7 +5,6 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pyanaplan.emulator.engine.files import ChunkWriter
 from pyanaplan.emulator.render import empty, model_schema, page, stream, success
 from pyanaplan.emulator.routes._common import (
     api_model,
@@ -15,24 +14,7 @@ from pyanaplan.emulator.routes._common import (
     read_json,
     sort_tolerant,
 )
-
-GZIP_TYPES = ("application/x-gzip", "application/gzip")
-
-
-def _is_gzip(request: Request) -> bool:
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    encoding = request.headers.get("content-encoding", "").strip().lower()
-    return ctype in GZIP_TYPES or encoding == "gzip"
-
-
-async def _receive_into(request: Request, writer: ChunkWriter) -> None:
-    """Stream the body to disk piece by piece; a 50 MB chunk is never held in memory."""
-    try:
-        async for piece in request.stream():
-            writer.feed(piece)
-    except BaseException:
-        writer.abort()
-        raise
+from pyanaplan.emulator.routes._uploads import receive_chunk, receive_whole
 
 
 async def list_files(request: Request) -> Response:
@@ -53,28 +35,13 @@ async def set_chunk_count(request: Request) -> Response:
 
 async def put_chunk(request: Request) -> Response:
     user, model = await api_model(request)
-    files = platform(request).files
-    file_id = request.path_params["file_id"]
-    chunk_no, writer = await call(
-        files.begin_chunk,
-        model,
-        user,
-        file_id,
-        request.path_params["chunk_id"],
-        gzip=_is_gzip(request),
-    )
-    await _receive_into(request, writer)
-    await call(files.store_chunk, model, user, file_id, chunk_no, writer)
+    await receive_chunk(request, model, user)
     return empty(204)
 
 
 async def put_file(request: Request) -> Response:
     user, model = await api_model(request)
-    files = platform(request).files
-    file_id = request.path_params["file_id"]
-    writer = await call(files.begin_whole, model, user, file_id, gzip=_is_gzip(request))
-    await _receive_into(request, writer)
-    await call(files.put_whole, model, user, file_id, writer)
+    await receive_whole(request, model, user)
     return empty(204)
 
 

@@ -29,37 +29,20 @@ from starlette.routing import Route
 from pyanaplan.emulator.engine import catalog
 from pyanaplan.emulator.engine.directory import User, field
 from pyanaplan.emulator.engine.errors import EmulatorError, not_found
-from pyanaplan.emulator.engine.files import ChunkWriter
 from pyanaplan.emulator.engine.tasks import KINDS
 from pyanaplan.emulator.render import AnaplanJSON, empty, stream
 from pyanaplan.emulator.routes._common import call, platform, read_json
+from pyanaplan.emulator.routes._uploads import receive_chunk, receive_whole
 
 ROOT = "/1/3"
 MODEL = ROOT + "/workspaces/{workspace_id}/models/{model_id}"
 CERT_REJECTED = "Auth scheme not supported - AnaplanCertificate"
 CREDENTIALS_REJECTED = "The user credentials supplied were not valid"
-GZIP_TYPES = ("application/x-gzip", "application/gzip")
 
 
 def bare(payload: Any, status: int = 200) -> Response:
     """A v1.3 body: the payload itself, no envelope (§5)."""
     return AnaplanJSON(payload, status_code=status)
-
-
-def _is_gzip(request: Request) -> bool:
-    """Chunk bodies are gzip when the client says `application/x-gzip` (§4.5.2)."""
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    return ctype in GZIP_TYPES
-
-
-async def _receive_into(request: Request, writer: ChunkWriter) -> None:
-    """Stream a chunk body into the engine's writer, piece by piece (never whole in memory)."""
-    try:
-        async for piece in request.stream():
-            writer.feed(piece)
-    except BaseException:
-        writer.abort()
-        raise
 
 
 # ---- per-request credentials (§3.3) ------------------------------------------------------------
@@ -184,11 +167,7 @@ async def set_chunk_count(request: Request) -> Response:
 
 async def put_file(request: Request) -> Response:
     user, model = await legacy_model(request)
-    files = platform(request).files
-    file_id = request.path_params["file_id"]
-    writer = await call(files.begin_whole, model, user, file_id, gzip=_is_gzip(request))
-    await _receive_into(request, writer)
-    await call(files.put_whole, model, user, file_id, writer)
+    await receive_whole(request, model, user)
     return empty(204)
 
 
@@ -237,11 +216,7 @@ async def chunk_item(request: Request) -> Response:
     if request.method == "GET":
         pieces, size = await call(files.read_chunk, model, user, file_id, chunk_id)
         return stream(pieces, size, "application/octet-stream")
-    chunk_no, writer = await call(
-        files.begin_chunk, model, user, file_id, chunk_id, gzip=_is_gzip(request)
-    )
-    await _receive_into(request, writer)
-    await call(files.store_chunk, model, user, file_id, chunk_no, writer)
+    await receive_chunk(request, model, user)
     return empty(204)
 
 
