@@ -28,7 +28,7 @@ from pyanaplan.emulator.engine.errors import EmulatorError
 from pyanaplan.emulator.engine.files import FileService
 from pyanaplan.emulator.engine.tasks import TaskService, TaskTiming
 from pyanaplan.emulator.faults import Bandwidth, FaultMiddleware, FaultSet, RequestLog
-from pyanaplan.emulator.render import error_response, generic_error
+from pyanaplan.emulator.render import error_response, generic_error, request_path
 from pyanaplan.emulator.settings import EmulatorSettings
 from pyanaplan.emulator.storage.blobs import BlobStore
 from pyanaplan.emulator.storage.db import PLATFORM_SCHEMA, Database, ModelDatabases
@@ -150,19 +150,19 @@ def _routes() -> list[BaseRoute]:
 
 async def _emulator_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, EmulatorError)
-    return error_response(exc, request.url.path)
+    return error_response(exc, request_path(request))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     # Unknown routes are the same generic 404 as unknown objects; wrong verbs are 405 (§2.4).
     headers = dict(exc.headers or {})
-    return generic_error(exc.status_code, request.url.path, headers=headers)
+    return generic_error(exc.status_code, request_path(request), headers=headers)
 
 
 async def _crash(request: Request, exc: Exception) -> Response:
     log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
-    return generic_error(500, request.url.path, "Internal Server Error")
+    return generic_error(500, request_path(request), "Internal Server Error")
 
 
 def create_app(settings: EmulatorSettings) -> Starlette:

@@ -20,7 +20,7 @@ from typing import Any
 
 from pyanaplan.emulator.engine.clock import Clock
 from pyanaplan.emulator.engine.errors import reason
-from pyanaplan.emulator.render import error_body
+from pyanaplan.emulator.render import REQUESTED_PATH, error_body
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -226,9 +226,12 @@ class FaultMiddleware:
             return
         send = _dated(send, self.clock)
         path: str = scope["path"]
-        # `/2/0/…/imports/` with a trailing slash is used by Postman (§9 item 23): same route.
+        requested = path
+        # `/2/0/…/imports/` with a trailing slash is used by Postman (§9 item 23): same route,
+        # but error envelopes echo the path as sent (`request_path`).
         if path.startswith("/2/0/") and len(path) > 5 and path.endswith("/"):
             scope = dict(scope, path=path.rstrip("/") or "/")
+            scope[REQUESTED_PATH] = requested
             path = scope["path"]
         if path.startswith(CONTROL_PREFIX):
             await self.app(scope, receive, send)
@@ -276,7 +279,7 @@ class FaultMiddleware:
                 if token:
                     await asyncio.to_thread(self.expire_token, token)
             if rule.status is not None:
-                await self._answer(rule, path, counting_receive, capped_send)
+                await self._answer(rule, requested, counting_receive, capped_send)
                 return
             if rule.drop:
                 await self._drop(scope, counting_receive, send, entry)

@@ -15,6 +15,9 @@ from pyanaplan.emulator.engine.errors import EmulatorError, bad_request, reason
 
 SCHEMA_HOST = "https://api.anaplan.com"
 MAX_PAGE = 5000
+# Scope key under which the fault middleware keeps the path as sent, before it drops a trailing
+# slash for routing (faults.py).
+REQUESTED_PATH = "pyanaplan.requested_path"
 
 
 class AnaplanJSON(JSONResponse):
@@ -99,6 +102,15 @@ def timestamp() -> str:
     """RFC 3339 UTC with nanoseconds, as in §2.4 (``…12.198115662Z``)."""
     now = datetime.now(tz=UTC)
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond:06d}000Z"
+
+
+def request_path(request: Request) -> str:
+    """The path as the client sent it, for the error envelope's ``path``.
+
+    ``…/imports/`` is routed as ``…/imports``, but Anaplan echoes the request path (§2.4), so the
+    envelope keeps the slash the client sent.
+    """
+    return str(request.scope.get(REQUESTED_PATH) or request.url.path)
 
 
 def error_body(status: int, message: str, path: str) -> dict[str, Any]:

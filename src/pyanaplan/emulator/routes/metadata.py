@@ -13,6 +13,7 @@ from pyanaplan.emulator.render import (
     generic_error,
     object_schema,
     page,
+    request_path,
     success,
 )
 from pyanaplan.emulator.routes._common import (
@@ -97,7 +98,7 @@ async def model(request: Request) -> Response:
 async def model_in_workspace(request: Request) -> Response:
     """``GET /workspaces/{ws}/models/{m}`` is 405 live (§4.3.2)."""
     await api_user(request)
-    return generic_error(405, request.url.path)
+    return generic_error(405, request_path(request))
 
 
 async def model_status(request: Request) -> Response:
