@@ -227,7 +227,7 @@ class FaultMiddleware:
         send = _dated(send, self.clock)
         path: str = scope["path"]
         requested = path
-        # `/2/0/…/imports/` with a trailing slash is used by Postman (§9 item 23): same route,
+        # `/2/0/…/imports/` with a trailing slash is used by Postman (api-notes §4.6.1): same route,
         # but error envelopes echo the path as sent (`request_path`).
         if path.startswith("/2/0/") and len(path) > 5 and path.endswith("/"):
             scope = dict(scope, path=path.rstrip("/") or "/")

@@ -20,13 +20,51 @@ MAX_PAGE = 5000
 REQUESTED_PATH = "pyanaplan.requested_path"
 
 
+# Collections Anaplan leaves out of a body instead of sending ``[]`` (api-notes §2.3): a task
+# result's ``details`` and ``nestedResults`` (the OpenAPI getProcessTaskStatus example has neither
+# on the process nor on its nested results), a detail's ``values``, file ``chunks`` when there are
+# none (api-notes §4.5.5), dimension ``items``, list-write ``failures`` and
+# ``bulkDeleteModelsFailures``. Everything else keeps its ``[]``: ``categoryValues`` on models
+# (help-page example) and the payload list of a paged listing (an empty task list is 200 with
+# ``totalSize`` 0).
+OMITTED_WHEN_EMPTY = frozenset(
+    {
+        "details",
+        "nestedResults",
+        "values",
+        "chunks",
+        "items",
+        "failures",
+        "bulkDeleteModelsFailures",
+    }
+)
+
+
+def drop_empty(content: Any) -> Any:
+    """``content`` without the empty collections Anaplan omits, at any depth (a copy)."""
+    if isinstance(content, dict):
+        return {
+            key: drop_empty(value)
+            for key, value in content.items()
+            if not (key in OMITTED_WHEN_EMPTY and isinstance(value, list) and not value)
+        }
+    if isinstance(content, list):
+        return [drop_empty(item) for item in content]
+    return content
+
+
 class AnaplanJSON(JSONResponse):
-    """Compact JSON with ``Content-Type: application/json`` (no charset suffix surprises)."""
+    """Compact JSON with ``Content-Type: application/json`` (no charset suffix surprises).
+
+    Every JSON body the emulator sends passes through here, so this is the one place that drops
+    the empty collections Anaplan omits (``drop_empty``); engines and routes build plain data.
+    """
 
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        body = drop_empty(content)
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def object_schema(obj: str) -> str:
@@ -63,14 +101,7 @@ def parse_int(request: Request, name: str, default: int) -> int:
     return value
 
 
-def page(
-    request: Request,
-    key: str,
-    items: list[Any],
-    schema: str,
-    *,
-    omit_empty: bool = False,
-) -> Response:
+def page(request: Request, key: str, items: list[Any], schema: str) -> Response:
     """A paged list (§2.2, §2.7): offset/limit (max 5000, silently capped), next/previous links."""
     offset = parse_int(request, "offset", 0)
     limit = min(parse_int(request, "limit", MAX_PAGE) or MAX_PAGE, MAX_PAGE)
@@ -93,8 +124,7 @@ def page(
         "meta": {"paging": paging, "schema": schema},
         "status": {"code": 200, "message": "Success"},
     }
-    if chunk or not omit_empty:
-        body[key] = chunk
+    body[key] = chunk  # `chunks: []` goes in AnaplanJSON (OMITTED_WHEN_EMPTY)
     return AnaplanJSON(body)
 
 
@@ -107,8 +137,8 @@ def timestamp() -> str:
 def request_path(request: Request) -> str:
     """The path as the client sent it, for the error envelope's ``path``.
 
-    ``…/imports/`` is routed as ``…/imports``, but Anaplan echoes the request path (§2.4), so the
-    envelope keeps the slash the client sent.
+    ``…/imports/`` is routed as ``…/imports``, but Anaplan echoes the request path (api-notes
+    §2.4; OpenAPI ``ErrorResponse``), so the envelope keeps the slash the client sent.
     """
     return str(request.scope.get(REQUESTED_PATH) or request.url.path)
 

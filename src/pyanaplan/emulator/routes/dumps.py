@@ -33,9 +33,7 @@ async def dump(request: Request) -> Response:
 async def dump_chunks(request: Request) -> Response:
     user, model = await api_model(request)
     items = await call(platform(request).tasks.dump_chunks, model, user, *_args(request))
-    return page(
-        request, "chunks", items, model_schema(model.id, "chunk", listing=True), omit_empty=True
-    )
+    return page(request, "chunks", items, model_schema(model.id, "chunk", listing=True))
 
 
 async def dump_chunk(request: Request) -> Response:

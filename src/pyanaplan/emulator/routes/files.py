@@ -73,10 +73,7 @@ async def list_chunks(request: Request) -> Response:
     items = await call(
         platform(request).files.list_chunks, model, user, request.path_params["file_id"]
     )
-    # The `chunks` key is omitted when there are none (§4.5.5).
-    return page(
-        request, "chunks", items, model_schema(model.id, "chunk", listing=True), omit_empty=True
-    )
+    return page(request, "chunks", items, model_schema(model.id, "chunk", listing=True))
 
 
 async def get_chunk(request: Request) -> Response:
