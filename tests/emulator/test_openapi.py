@@ -122,6 +122,8 @@ def _metadata(http: httpx2.Client) -> None:
     http.get("/2/0/users/me")
     http.get("/2/0/users")
     http.get(f"/2/0/users/{USER_ID}")
+    http.get(f"/2/0/users/{USER_ID}/workspaces", params={"tenantDetails": "true"})
+    http.get(f"/2/0/users/{USER_ID}/models")
     http.get("/2/0/workspaces", params={"tenantDetails": "true"})
     http.get("/2/0/workspaces")
     http.get(f"/2/0/workspaces/{WS}", params={"tenantDetails": "true"})
@@ -299,6 +301,8 @@ EXPECTED: list[Any] = [
     ("GET", "/2/0/users/me", 200),
     ("GET", "/2/0/users", 200),
     ("GET", "/2/0/users/{userId}", 200),
+    ("GET", "/2/0/users/{userId}/workspaces", 200),
+    ("GET", "/2/0/users/{userId}/models", 200),
     ("GET", "/2/0/workspaces", 200),
     ("GET", "/2/0/workspaces/{workspaceId}", 200),
     ("GET", "/2/0/models", 200),

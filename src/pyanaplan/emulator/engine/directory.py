@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pyanaplan.emulator.engine.clock import Clock
-from pyanaplan.emulator.engine.errors import not_found
+from pyanaplan.emulator.engine.errors import forbidden, not_found
 
 
 def field(obj: Any, name: str, default: Any = None) -> Any:
@@ -103,6 +103,20 @@ class Directory:
         return [
             u for u in self.users if any(field(w, "id") in mine for w in self.member_workspaces(u))
         ]
+
+    def listing_user(self, caller: User, user_id: str) -> User:
+        """Whose workspaces and models ``/users/{userId}/…`` may list: the caller's own only.
+
+        The reference knows these paths only as clients call them, with their own ID
+        (api-notes §4.1). Another user the caller can see is refused (403); an ID naming nobody
+        the caller can see, or a wrong-case ID, is the generic 404 as on ``/users/{userId}``.
+        """
+        if user_id == caller.id:
+            return caller
+        target = self.user_by_id(user_id)
+        if target is None or target not in self.visible_users(caller):
+            raise not_found()
+        raise forbidden()
 
     # ---- workspaces ---------------------------------------------------------------------------
     def is_member(self, user: User, workspace: Any) -> bool:

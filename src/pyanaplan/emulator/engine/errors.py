@@ -44,6 +44,11 @@ def not_found() -> EmulatorError:
     return EmulatorError(404, "NOT_FOUND", "Not Found")
 
 
+def forbidden() -> EmulatorError:
+    """403 with the reason phrase: the caller is known but may not do this."""
+    return EmulatorError(403, "FORBIDDEN", "Forbidden")
+
+
 def bad_request(message: str) -> EmulatorError:
     """A 400 with the reason in ``status.message`` (§2.4)."""
     return EmulatorError(400, "BAD_REQUEST", message)

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from pyanaplan.emulator.engine.directory import User
 from pyanaplan.emulator.engine.errors import not_found
 from pyanaplan.emulator.render import (
     AnaplanJSON,
@@ -58,13 +59,23 @@ async def users(request: Request) -> Response:
     return page(request, "users", items, object_schema("user"))
 
 
-async def workspaces(request: Request) -> Response:
-    user = await api_user(request)
+def _workspace_page(request: Request, user: User) -> Response:
     d = platform(request).directory
     details = flag(request, "tenantDetails")
     items = [d.workspace_json(w, tenant_details=details) for w in d.member_workspaces(user)]
     items = sort_strict(request, items, WORKSPACE_SORT)
     return page(request, "workspaces", items, object_schema("workspace"))
+
+
+async def workspaces(request: Request) -> Response:
+    return _workspace_page(request, await api_user(request))
+
+
+async def user_workspaces(request: Request) -> Response:
+    """``GET /users/{userId}/workspaces``: the caller's own, as ``/workspaces`` (api-notes §4.1)."""
+    caller = await api_user(request)
+    user = platform(request).directory.listing_user(caller, request.path_params["user_id"])
+    return _workspace_page(request, user)
 
 
 async def workspace(request: Request) -> Response:
@@ -75,16 +86,27 @@ async def workspace(request: Request) -> Response:
     return success("workspace", body, object_schema("workspace"))
 
 
-async def models(request: Request) -> Response:
-    user = await api_user(request)
+def _model_page(request: Request, user: User, ws_id: str | None) -> Response:
     d = platform(request).directory
-    ws_id = request.path_params.get("workspace_id")
-    if ws_id is not None:
-        d.workspace(user, ws_id)
     details = flag(request, "modelDetails")
     items = [d.model_json(m, details=details) for m in d.visible_models(user, ws_id)]
     items = sort_strict(request, items, MODEL_SORT)
     return page(request, "models", items, object_schema("model"))
+
+
+async def models(request: Request) -> Response:
+    user = await api_user(request)
+    ws_id = request.path_params.get("workspace_id")
+    if ws_id is not None:
+        platform(request).directory.workspace(user, ws_id)
+    return _model_page(request, user, ws_id)
+
+
+async def user_models(request: Request) -> Response:
+    """``GET /users/{userId}/models``: the caller's own, like ``/models`` (api-notes §4.1)."""
+    caller = await api_user(request)
+    user = platform(request).directory.listing_user(caller, request.path_params["user_id"])
+    return _model_page(request, user, None)
 
 
 async def model(request: Request) -> Response:
@@ -124,6 +146,8 @@ ROUTES = [
     Route("/2/0/users/me", me, methods=["GET"]),
     Route("/2/0/users", users, methods=["GET"]),
     Route("/2/0/users/{user_id}", user_by_id, methods=["GET"]),
+    Route("/2/0/users/{user_id}/workspaces", user_workspaces, methods=["GET"]),
+    Route("/2/0/users/{user_id}/models", user_models, methods=["GET"]),
     Route("/2/0/workspaces", workspaces, methods=["GET"]),
     Route("/2/0/workspaces/{workspace_id}", workspace, methods=["GET"]),
     Route("/2/0/workspaces/{workspace_id}/models", models, methods=["GET"]),
