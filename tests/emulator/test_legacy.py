@@ -330,8 +330,12 @@ def test_bare_bodies_have_the_v2_payload_shapes(http: httpx2.Client) -> None:
     bodies += [("Chunk", c) for c in http.get(f"{M}/files/{REGIONS_FILE}/chunks").json()]
     bodies += [("Task", t) for t in http.get(f"{M}/imports/{REGIONS_IMPORT}/tasks").json()]
     bodies += [("Task", status)]
+    bodies += [
+        ("Model", item)
+        for item in [*http.get("/models/").json(), http.get(f"/models/{MODEL}").json()]
+    ]
     problems = [
         (name, msg) for name, body in bodies for msg in catalog.validate_component(name, body)
     ]
     assert problems == []
-    assert len(bodies) >= 12
+    assert len(bodies) >= 15

@@ -82,6 +82,11 @@ async def read_body(request: Request, *, limit: int) -> bytes:
 async def read_json(request: Request, *, required: bool = False) -> Any:
     """Parse a JSON body whatever its Content-Type; empty → None; malformed → 400 envelope."""
     raw = await read_body(request, limit=platform(request).settings.max_json_bytes)
+    return parse_json(raw, required=required)
+
+
+def parse_json(raw: bytes, *, required: bool = False) -> Any:
+    """Decode a JSON body; empty → None (or 400 when ``required``); malformed → 400 envelope."""
     if not raw.strip():
         if required:
             raise bad_request("A JSON request body is required.")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 from typing import Any
+from urllib.parse import parse_qsl
 
 from cryptography import x509
 from starlette.requests import Request
@@ -31,7 +32,7 @@ from pyanaplan.emulator.engine.directory import User, field
 from pyanaplan.emulator.engine.errors import EmulatorError, not_found
 from pyanaplan.emulator.engine.tasks import KINDS
 from pyanaplan.emulator.render import AnaplanJSON, empty, stream
-from pyanaplan.emulator.routes._common import call, platform, read_json
+from pyanaplan.emulator.routes._common import call, parse_json, platform, read_body, read_json
 from pyanaplan.emulator.routes._uploads import receive_chunk, receive_whole
 
 ROOT = "/1/3"
@@ -133,6 +134,25 @@ async def models(request: Request) -> Response:
     return bare([{k: m[k] for k in ("id", "name", "activeState")} for m in items])
 
 
+async def all_models(request: Request) -> Response:
+    """``GET /1/3/models/`` → every model the caller sees, across workspaces.
+
+    Each entry is the v2 ``models[]`` object, so it names ``currentWorkspaceId``: a script needs
+    that workspace GUID to build the model's URLs.
+    """
+    user = await legacy_user(request)
+    d = platform(request).directory
+    return bare([d.model_json(m, details=False) for m in d.visible_models(user)])
+
+
+async def model_info(request: Request) -> Response:
+    """``GET /1/3/models/{m}`` → the bare v2 ``model`` object (the article's getModelInfo)."""
+    user = await legacy_user(request)
+    d = platform(request).directory
+    model = d.model(user, request.path_params["model_id"])
+    return bare(d.model_json(model, details=False, single=True))
+
+
 async def modules(request: Request) -> Response:
     """``GET …/models/{m}/modules`` → ``[{id, name}]`` (§5)."""
     _, model = await legacy_model(request)
@@ -210,6 +230,13 @@ async def list_chunks(request: Request) -> Response:
 
 
 async def chunk_item(request: Request) -> Response:
+    """``GET`` a chunk, ``PUT`` one, or ``POST`` the file object to set the chunk count.
+
+    The article lists "post chunk count" on the chunk URL ``…/files/{id}/chunks/{n}``; the
+    chunk number plays no part, exactly as the file URL its scripts use.
+    """
+    if request.method == "POST":
+        return await set_chunk_count(request)
     user, model = await legacy_model(request)
     files = platform(request).files
     file_id, chunk_id = request.path_params["file_id"], request.path_params["chunk_id"]
@@ -268,10 +295,27 @@ async def tasks_root(request: Request) -> Response:
     tasks = platform(request).tasks
     object_id = request.path_params["object_id"]
     if request.method == "POST":
-        body = await read_json(request)
+        body = await _task_body(request)
         task = await call(tasks.start, model, user, kind, object_id, body)
         return bare({"taskId": task["taskId"]})
     return bare(await call(tasks.list, model, kind, object_id))
+
+
+async def _task_body(request: Request) -> Any:
+    """The task POST body: JSON, or ``localeName=en_US`` form-encoded under a JSON content type.
+
+    The article's action request sends the form (``requests.post(data={...})`` with its JSON
+    headers), and its readers' scripts worked; any other body that is not JSON is still a 400.
+    """
+    raw = await read_body(request, limit=platform(request).settings.max_json_bytes)
+    try:
+        return parse_json(raw)
+    except EmulatorError:
+        try:
+            return dict(parse_qsl(raw.decode("ascii"), strict_parsing=True))
+        except (UnicodeDecodeError, ValueError):
+            pass
+        raise
 
 
 async def task_item(request: Request) -> Response:
@@ -325,6 +369,9 @@ TASK = MODEL + "/{kind}/{object_id}/tasks/{task_id}"
 ROUTES = [
     Route(ROOT + "/workspaces", workspaces, methods=["GET"]),
     Route(ROOT + "/workspaces/", workspaces, methods=["GET"]),
+    Route(ROOT + "/models", all_models, methods=["GET"]),
+    Route(ROOT + "/models/", all_models, methods=["GET"]),
+    Route(ROOT + "/models/{model_id}", model_info, methods=["GET"]),
     Route(ROOT + "/workspaces/{workspace_id}/models", models, methods=["GET"]),
     Route(ROOT + "/workspaces/{workspace_id}/models/", models, methods=["GET"]),
     Route(MODEL + "/modules", modules, methods=["GET"]),
@@ -332,9 +379,10 @@ ROUTES = [
     Route(MODEL + "/files", list_files, methods=["GET"]),
     Route(MODEL + "/files/", list_files, methods=["GET"]),
     Route(MODEL + "/files/{file_id}", file_root, methods=["GET", "POST", "PUT", "DELETE"]),
-    Route(MODEL + "/files/{file_id}/complete", complete, methods=["POST"]),
+    # The article marks an upload complete with PUT; Anaplan Connect 1.3 POSTs.
+    Route(MODEL + "/files/{file_id}/complete", complete, methods=["POST", "PUT"]),
     Route(MODEL + "/files/{file_id}/chunks", list_chunks, methods=["GET"]),
-    Route(MODEL + "/files/{file_id}/chunks/{chunk_id}", chunk_item, methods=["GET", "PUT"]),
+    Route(MODEL + "/files/{file_id}/chunks/{chunk_id}", chunk_item, methods=["GET", "PUT", "POST"]),
     Route(MODEL + "/{kind}", list_objects, methods=["GET"]),
     Route(MODEL + "/{kind}/", list_objects, methods=["GET"]),
     Route(MODEL + "/{kind}/{object_id}", object_metadata, methods=["GET"]),
