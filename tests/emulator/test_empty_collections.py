@@ -64,13 +64,13 @@ class Recording:
             )
 
 
-def _wait(http: httpx2.Client, url: str, *, bare: bool = False) -> dict[str, Any]:
-    """Poll a task until terminal (bounded in count and time)."""
+def _wait(http: httpx2.Client, url: str, *, legacy: dict[str, str] | None = None) -> dict[str, Any]:
+    """Poll a task until terminal (bounded in count and time); `legacy`: /1/3 auth headers."""
     deadline = time.monotonic() + 20
     task: dict[str, Any] = {}
     for _ in range(400):
-        body = http.get(url).json()
-        task = body if bare else body["task"]
+        body = http.get(url, headers=legacy).json()
+        task = body if legacy else body["task"]
         if task["taskState"] in ("COMPLETE", "CANCELLED") or time.monotonic() > deadline:
             break
         time.sleep(0.02)
@@ -175,8 +175,7 @@ def _legacy(http: httpx2.Client) -> None:
             f"{LEGACY}/{kind}/{object_id}/tasks", json={"localeName": "en_US"}, headers=auth
         )
         task_id = started.json()["taskId"]
-        http.headers.update(auth)
-        _wait(http, f"{LEGACY}/{kind}/{object_id}/tasks/{task_id}", bare=True)
+        _wait(http, f"{LEGACY}/{kind}/{object_id}/tasks/{task_id}", legacy=auth)
         http.get(f"{LEGACY}/{kind}/{object_id}/tasks", headers=auth)
 
 

@@ -311,11 +311,18 @@ async def _task_body(request: Request) -> Any:
     try:
         return parse_json(raw)
     except EmulatorError:
-        try:
-            return dict(parse_qsl(raw.decode("ascii"), strict_parsing=True))
-        except (UnicodeDecodeError, ValueError):
-            pass
-        raise
+        form = _form_fields(raw)
+        if form is None:
+            raise
+        return form
+
+
+def _form_fields(raw: bytes) -> dict[str, str] | None:
+    """``a=1&b=2`` as a dict; None when the bytes are not a well-formed form body."""
+    try:
+        return dict(parse_qsl(raw.decode("ascii"), strict_parsing=True))
+    except (UnicodeDecodeError, ValueError):
+        return None
 
 
 async def task_item(request: Request) -> Response:
