@@ -1,4 +1,5 @@
-"""Session-wide emulator, per-test reset, and an isolated config/cache directory and environment."""
+"""Session-wide emulator, per-test reset, an isolated config/cache directory and environment, and
+the OpenAPI descriptions' directory for the conformance tests (skipped without it)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from openapi_dir import fold_skip, require_openapi_dir
 
 
 @pytest.fixture(autouse=True)
@@ -35,3 +38,17 @@ def emu(emulator_server):
     """The session emulator, reset to the demo spec's state before the test."""
     emulator_server.reset()
     yield emulator_server
+
+
+@pytest.fixture(scope="session")
+def openapi_dir() -> Path:
+    """The community OpenAPI descriptions (env PYANAPLAN_OPENAPI_DIR); skips the test if unset."""
+    return require_openapi_dir()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    """Report all OpenAPI skips under one location, hence one line in the `-ra` summary."""
+    report = yield
+    fold_skip(report)
+    return report

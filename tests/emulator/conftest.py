@@ -1,13 +1,16 @@
-"""Fixtures for emulator HTTP tests: plain and signed-in clients on the session emulator."""
+"""Fixtures for emulator HTTP tests: plain and signed-in clients on the session emulator, and the
+OpenAPI catalog the conformance tests validate against."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
 from emu_http import ANALYST, Api, make_api
+from openapi_validation import OpenApiCatalog
 
 
 @pytest.fixture
@@ -31,3 +34,9 @@ def analyst(emu: Any) -> Iterator[Api]:
     client = make_api(emu, ANALYST)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def catalog(openapi_dir: Path) -> OpenApiCatalog:
+    """The three OpenAPI documents, indexed; skips the test without env PYANAPLAN_OPENAPI_DIR."""
+    return OpenApiCatalog(openapi_dir)

@@ -1,7 +1,9 @@
 """Validate live emulator responses against the community OpenAPI descriptions.
 
 Why this exists: the emulator must be indistinguishable from Anaplan for the calls it covers, and
-`../shared/reference/openapi/` is the machine-readable contract for their JSON shapes. This module
+the community OpenAPI descriptions (github.com/setikites/anaplan-openapi) are the machine-readable
+contract for their JSON shapes. They are not part of this repository: the tests pass the directory
+from env `PYANAPLAN_OPENAPI_DIR` (the `openapi_dir` fixture, tests/openapi_dir.py). This module
 loads the three OpenAPI 3.0 documents, finds the response schema for a concrete request
 (method, path, status) and validates a JSON body with `jsonschema`.
 
@@ -32,8 +34,6 @@ from typing import Any
 import jsonschema
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# CI keeps a copy of shared/ beside the clone, exactly as on the development machine.
-OPENAPI_DIR = REPO_ROOT / ".." / "shared" / "reference" / "openapi"
 DEVIATIONS_FILE = REPO_ROOT / "docs" / "emulator-deviations.md"
 
 _INTEGRATION = "integration-openapi.json"
@@ -162,7 +162,8 @@ def pointer(path: Any) -> str:
 class OpenApiCatalog:
     """The three OpenAPI documents, indexed by operation, with converted schemas."""
 
-    def __init__(self, directory: Path = OPENAPI_DIR) -> None:
+    def __init__(self, directory: Path) -> None:
+        """Load the documents from `directory` (the one `PYANAPLAN_OPENAPI_DIR` names)."""
         self._directory = directory.resolve()
         self._components: dict[str, Any] = {}
         self._operations: list[_Operation] = []

@@ -311,10 +311,11 @@ def test_unknown_task_and_action_ids_are_404(http: httpx2.Client) -> None:
     assert http.delete(f"{M}/imports/{REGIONS_IMPORT}/tasks/{'0' * 32}").status_code == 404
 
 
-def test_bare_bodies_have_the_v2_payload_shapes(http: httpx2.Client) -> None:
+def test_bare_bodies_have_the_v2_payload_shapes(
+    http: httpx2.Client, catalog: OpenApiCatalog
+) -> None:
     """Without the envelope, each item is still the v2 object (§5): check them against the
     Integration API's component schemas."""
-    catalog = OpenApiCatalog()
     upload(http, REGIONS_FILE, b"Name,Code\nShape,SH\n")
     task_id = http.post(f"{M}/imports/{REGIONS_IMPORT}/tasks", json={}).json()["taskId"]
     status = wait_task(http, "imports", REGIONS_IMPORT, task_id)
