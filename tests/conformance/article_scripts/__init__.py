@@ -1,7 +1,7 @@
 """Re-creations of the request patterns of the v1.3 example scripts from the community article
 "Using Python 3 with the Anaplan API" (reference §5, §3.3, source key [SCR13]).
 
-Written from the reference's description of what those scripts send and read, not copied: each
+Written from the article's description of what those scripts send and read, not copied: each
 module mirrors one script (getWorkspaces, getModels, getFiles, chunkUpload, Import, importStatus,
 Export, Process, processStatus, downloadFile, deleteFile) as a plain httpx2 request sequence. Like
 the originals they authenticate on every request (Basic or AnaplanCertificate), hard-code nothing

@@ -19,7 +19,7 @@ without one the import fails outright. An entirely empty row is ignored.
 Results: ``successful`` is false when any row failed; failed rows go to the dump
 (``"_Status_",<source columns>,"_Line_","_Error_1_"``, every field quoted, status ``E``), written
 through ``ctx.write_dump`` under the import's ID. Details: one ``hierarchyRowsProcessed`` entry for
-lists (keys and message as the reference's example) or a ``moduleRowsProcessed`` entry (our name;
+lists (keys and message as in Anaplan's example) or a ``moduleRowsProcessed`` entry (our name;
 no catalogue of detail types exists, §11) with the same count keys and ``moduleName``.
 An import whose file has no content, or whose header lacks a mapped column, fails outright
 (``current_step`` "Failed.", nothing applied, no dump).

@@ -1,6 +1,6 @@
 """Processes: run their actions in order and nest the outcomes (reference §4.6.4, §4.7.2).
 
-Choices (the reference does not pin them down):
+Choices (Anaplan's public documentation does not pin them down):
 
 * An import whose rows partly fail does not stop the process; the next action runs, as Anaplan
   does for row-level failures. An action that fails outright (``current_step == "Failed."``,
