@@ -594,9 +594,13 @@ def _parse_chunk_count(body: Any) -> int:
     value = body.get("chunkCount")
     if value is None:  # null or missing fields are ignored (§4.5.1)
         return -1
+    if isinstance(value, float) and not value.is_integer():
+        # Non-integral and non-finite values (routes refuse NaN and 1e999 already; this is the
+        # engine's own guard, since int(inf) raises OverflowError, not ValueError).
+        raise bad_request("chunkCount must be an integer.")
     try:
         count = int(value)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise bad_request("chunkCount must be an integer.") from exc
     if isinstance(value, bool) or count < -1 or count > MAX_CHUNKS:
         raise bad_request(f"chunkCount must be -1 or between 0 and {MAX_CHUNKS}.")

@@ -23,6 +23,7 @@ from pyanaplan.emulator.engine.clock import Clock
 from pyanaplan.emulator.engine.directory import Directory, User, field
 from pyanaplan.emulator.engine.errors import not_found
 from pyanaplan.emulator.engine.files import FileService
+from pyanaplan.emulator.engine.task_body import parse_task_body
 from pyanaplan.emulator.storage import platform_queries as q
 from pyanaplan.emulator.storage.blobs import BlobStore
 from pyanaplan.emulator.storage.db import Database, ModelDatabases
@@ -196,12 +197,11 @@ class TaskService:
 
     # ---- API ----------------------------------------------------------------------------------
     def start(self, model: Any, user: User, kind: str, object_id: str, body: Any) -> dict[str, Any]:
-        """``POST …/{kind}/{id}/tasks`` → NOT_STARTED (§4.6.3). Unknown/null body fields ignored."""
+        """``POST …/{kind}/{id}/tasks`` → NOT_STARTED (§4.6.3); the body is checked by
+        `parse_task_body` (unknown and null fields ignored, wrong types a 400)."""
         if object_id not in kind_objects(model, kind):
             raise not_found()
-        mapping = body.get("mappingParameters") if isinstance(body, dict) else None
-        if not isinstance(mapping, list):
-            mapping = None
+        mapping = parse_task_body(body).mapping_json()
         task_id = new_task_id()
         now = self.clock.now_ms()
         q.insert_task(

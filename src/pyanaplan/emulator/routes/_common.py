@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -19,6 +20,12 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 WS_PREFIX = "/2/0/workspaces/{workspace_id}/models/{model_id}"
 SHORT_PREFIX = "/2/0/models/{model_id}"
+MAX_JSON_DEPTH = 64
+"""Deepest nesting a JSON body may have: real bodies (Anaplan Connect's whole DTOs) are 3 deep."""
+
+
+class JSONBodyError(ValueError):
+    """A request body that is not JSON the emulator will accept; the message says why."""
 
 
 def platform(request: Request) -> Platform:
@@ -79,22 +86,79 @@ async def read_body(request: Request, *, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _reject_constant(name: str) -> Any:
+    raise JSONBodyError(
+        f"The JSON request body contains {name}, which is not a JSON number; send a finite number."
+    )
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 parses as infinity
+        raise JSONBodyError(f"The number {text[:40]} in the JSON request body is out of range.")
+    return value
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests lists and objects past ``limit`` levels (iterative, no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def loads_strict(raw: bytes | str) -> Any:
+    """Parse a request body as strict JSON, for every route that reads one.
+
+    Python's parser accepts ``NaN``/``Infinity``, turns ``1e999`` into infinity and recurses once
+    per nesting level; each of those reached engine code and came back as a 500 (issue 10 item
+    8). Here they are refused, so a hostile body is a 400 like any other malformed one.
+
+    Raises:
+        JSONBodyError: malformed, not UTF-8, non-finite numbers, or nested past `MAX_JSON_DEPTH`.
+    """
+    too_deep = JSONBodyError(
+        f"The JSON request body is nested more than {MAX_JSON_DEPTH} levels deep."
+    )
+    try:
+        value = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
+    except JSONBodyError:
+        raise
+    except RecursionError as exc:
+        raise too_deep from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise JSONBodyError("Malformed JSON in the request body.") from exc
+    if _too_deep(value, MAX_JSON_DEPTH):
+        raise too_deep
+    return value
+
+
 async def read_json(request: Request, *, required: bool = False) -> Any:
-    """Parse a JSON body whatever its Content-Type; empty → None; malformed → 400 envelope."""
+    """Parse a JSON body whatever its Content-Type; empty → None; bad → 400 envelope."""
     raw = await read_body(request, limit=platform(request).settings.max_json_bytes)
     return parse_json(raw, required=required)
 
 
 def parse_json(raw: bytes, *, required: bool = False) -> Any:
-    """Decode a JSON body; empty → None (or 400 when ``required``); malformed → 400 envelope."""
+    """Decode a JSON body (`loads_strict`); empty → None (or 400 when ``required``); malformed,
+    non-finite or too deep → 400 envelope naming the problem."""
     if not raw.strip():
         if required:
             raise bad_request("A JSON request body is required.")
         return None
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise bad_request("Malformed JSON in the request body.") from exc
+        return loads_strict(raw)
+    except JSONBodyError as exc:
+        raise bad_request(str(exc)) from exc
 
 
 def flag(request: Request, name: str) -> bool:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from pyanaplan.emulator.engine.auth import bad_credential, bad_header
 from pyanaplan.emulator.render import AnaplanJSON, empty
-from pyanaplan.emulator.routes._common import call, platform, read_body
+from pyanaplan.emulator.routes._common import JSONBodyError, call, loads_strict, platform, read_body
 
 
 def _envelope(request: Request, message: str, extra: dict[str, object], status: int) -> Response:
@@ -41,9 +39,9 @@ async def authenticate(request: Request) -> Response:
     elif scheme == "cacertificate":
         raw = await read_body(request, limit=plat.settings.max_json_bytes)
         try:
-            body = json.loads(raw) if raw.strip() else None
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise bad_credential("Malformed JSON in the request body.") from exc
+            body = loads_strict(raw) if raw.strip() else None
+        except JSONBodyError as exc:
+            raise bad_credential(str(exc)) from exc
         info = await call(plat.auth.authenticate_certificate, value, body)
     else:
         raise bad_header(401)

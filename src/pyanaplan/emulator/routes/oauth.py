@@ -4,7 +4,6 @@ and a small /activate page where a user approves a code."""
 from __future__ import annotations
 
 import html
-import json
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -14,7 +13,7 @@ from starlette.routing import Route
 
 from pyanaplan.emulator.engine.errors import EmulatorError
 from pyanaplan.emulator.render import AnaplanJSON
-from pyanaplan.emulator.routes._common import call, platform, read_body
+from pyanaplan.emulator.routes._common import JSONBodyError, call, loads_strict, platform, read_body
 
 
 async def _params(request: Request) -> dict[str, Any]:
@@ -27,9 +26,9 @@ async def _params(request: Request) -> dict[str, Any]:
         return params
     if ctype == "application/json" or text.startswith("{"):
         try:
-            body = json.loads(text)
-        except ValueError as exc:
-            raise EmulatorError(400, "invalid_request", "Malformed JSON body") from exc
+            body = loads_strict(text)
+        except JSONBodyError as exc:
+            raise EmulatorError(400, "invalid_request", str(exc)) from exc
         if not isinstance(body, dict):
             raise EmulatorError(400, "invalid_request", "The body must be an object")
         params.update(body)
