@@ -45,11 +45,17 @@ class EmulatorProcess:
         self.user, self.password = hello["users"][0]
         self.pid = self._proc.pid
         self._http = httpx2.Client(base_url=self.origin, timeout=600.0)
+        self._control_headers = {
+            "X-Emulator-Token": hello["control_token"],
+            "Content-Type": "application/json",
+        }
 
     # -- controls --------------------------------------------------------------------------
     def control(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
         """Call ``/__emulator__/{path}`` and return its JSON body (or None when empty)."""
-        response = self._http.request(method, f"/__emulator__/{path}", json=payload)
+        response = self._http.request(
+            method, f"/__emulator__/{path}", json=payload, headers=self._control_headers
+        )
         response.raise_for_status()
         return response.json() if response.content else None
 

@@ -2,7 +2,8 @@
 
 The harness runs the emulator in a process of its own so that the server's CPU time and memory
 never mix with the harness's or a contender's, and so that its peak RSS can be read from
-``/proc/PID/status``. The first stdout line is JSON with the origin and the demo users.
+``/proc/PID/status``. The first stdout line is JSON with the origin, the demo users and the
+control token that ``/__emulator__/`` requests must carry.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ def main() -> int:
 
     with Emulator() as emu:
         users = [list(user) for user in emu.users]
-        print(json.dumps({"origin": emu.api_url, "users": users}), flush=True)
+        hello = {"origin": emu.api_url, "users": users, "control_token": emu.control_token}
+        print(json.dumps(hello), flush=True)
         sys.stdin.read()  # the harness closes our stdin to stop us
     return 0
 

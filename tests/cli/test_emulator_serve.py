@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import httpx2
+
 ENTRY_POINT = Path(sys.executable).parent / "pyanaplan"
 
 
@@ -47,6 +49,11 @@ def test_serve_prints_settings_that_work(tmp_path: Path) -> None:
         )
         assert listed.returncode == 0, listed.stderr
         assert "Demo Workspace" in listed.stdout
+        # The printed control token drives /__emulator__/ (and nothing works without it).
+        clock = f"{settings['ANAPLAN_API_URL']}/__emulator__/clock"
+        token = {"X-Emulator-Token": settings["PYANAPLAN_EMULATOR_TOKEN"]}
+        assert httpx2.get(clock, headers=token, timeout=10).status_code == 200
+        assert httpx2.get(clock, timeout=10).status_code == 401
     finally:
         proc.send_signal(signal.SIGINT)
         try:

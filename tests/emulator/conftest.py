@@ -21,6 +21,13 @@ def raw(emu: Any) -> Iterator[httpx2.Client]:
 
 
 @pytest.fixture
+def control(emu: Any) -> Iterator[httpx2.Client]:
+    """A client for ``/__emulator__/``: this run's control token and the JSON content type."""
+    with httpx2.Client(base_url=emu.api_url, headers=emu.control_headers, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
 def api(emu: Any) -> Iterator[Api]:
     """The demo user, signed in."""
     client = make_api(emu)

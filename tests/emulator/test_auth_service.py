@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import json
 import os
 import time
 
@@ -203,12 +202,16 @@ def test_certificate_rejections(emu, raw: httpx2.Client) -> None:
     assert r.status_code == 401
 
 
-def test_certificate_registered_through_control_api(raw: httpx2.Client) -> None:
+def test_certificate_registered_through_control_api(
+    raw: httpx2.Client, control: httpx2.Client
+) -> None:
     key, cert = make_cert()
-    r = raw.post(f"/__emulator__/users/{DEMO[0]}/certificates", content=pem(cert))
+    path = f"/__emulator__/users/{DEMO[0]}/certificates"
+    r = control.post(path, json={"pem": pem(cert).decode()})
     assert r.status_code == 201
-    r = raw.post(f"/__emulator__/users/{DEMO[0]}/certificates", content=json.dumps({"pem": "junk"}))
-    assert r.status_code == 400
+    assert control.post(path, json={"pem": "junk"}).status_code == 400
+    # A bare PEM body is not JSON: refused rather than guessed at.
+    assert control.post(path, content=pem(cert)).status_code == 400
     r = raw.post("/token/authenticate", headers=cert_header(cert), json=cert_body(key, v2=True))
     assert r.status_code == 201
 

@@ -110,25 +110,26 @@ def test_inject_validation(emu) -> None:
         emu.inject(path="*", status=429, fraction=2.0)
 
 
-def test_control_api_over_http(emu, raw: httpx2.Client, api: Api) -> None:
-    r = raw.post(
+def test_control_api_over_http(emu, control: httpx2.Client, api: Api) -> None:
+    r = control.post(
         "/__emulator__/faults",
         json={"path": "/2/0/users/me", "status": 429, "retry_after": 1, "times": 1},
     )
     assert r.status_code == 201 and isinstance(r.json()["id"], int)
-    assert raw.get("/__emulator__/faults").json()["faults"][0]["status"] == 429
+    assert control.get("/__emulator__/faults").json()["faults"][0]["status"] == 429
     assert api.get("/2/0/users/me").status_code == 429
-    assert raw.post("/__emulator__/faults", json={"bogus": 1}).status_code == 400
-    assert raw.delete("/__emulator__/faults").status_code == 204
-    assert raw.post("/__emulator__/clock", json={"advance_s": 30}).json()["offset_s"] == 30
-    assert raw.post("/__emulator__/task-timing", json={"steps": 1, "step_s": 0}).status_code == 204
-    assert raw.post("/__emulator__/bandwidth", json={"response_bps": None}).status_code == 204
-    log = raw.get("/__emulator__/requests").json()["requests"]
+    assert control.post("/__emulator__/faults", json={"bogus": 1}).status_code == 400
+    assert control.delete("/__emulator__/faults").status_code == 204
+    assert control.post("/__emulator__/clock", json={"advance_s": 30}).json()["offset_s"] == 30
+    timing = control.post("/__emulator__/task-timing", json={"steps": 1, "step_s": 0})
+    assert timing.status_code == 204
+    assert control.post("/__emulator__/bandwidth", json={"response_bps": None}).status_code == 204
+    log = control.get("/__emulator__/requests").json()["requests"]
     assert any(e["path"] == "/2/0/users/me" and e["status"] == 429 for e in log)
     assert not any(e["path"].startswith("/__emulator__") for e in log)
-    assert raw.post("/__emulator__/devices/NOPE-NOPE/approve").status_code == 404
-    assert raw.post("/__emulator__/reset").status_code == 204
-    assert raw.get("/__emulator__/clock").json()["offset_s"] == 0
+    assert control.post("/__emulator__/devices/NOPE-NOPE/approve").status_code == 404
+    assert control.post("/__emulator__/reset").status_code == 204
+    assert control.get("/__emulator__/clock").json()["offset_s"] == 0
 
 
 def test_control_api_refuses_non_loopback_clients(emu) -> None:
@@ -147,7 +148,10 @@ def test_control_api_refuses_non_loopback_clients(emu) -> None:
             "raw_path": b"/__emulator__/requests",
             "query_string": b"",
             "root_path": "",
-            "headers": [(b"host", b"emulator")],
+            "headers": [
+                (b"host", b"emulator"),
+                (b"x-emulator-token", emu.control_token.encode()),
+            ],
             "client": (client_host, 40000),
             "server": ("127.0.0.1", emu.port),
         }

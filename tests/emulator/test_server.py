@@ -53,7 +53,7 @@ def test_sigkill_mid_task_is_never_half_applied(tmp_path: Path) -> None:
     port = free_port()
     code = (
         f"from pyanaplan.emulator import serve; serve(port={port}, data_dir={str(tmp_path)!r}, "
-        "print_fn=lambda s: None)"
+        "print_fn=lambda s: None, control_token='sigkill-test-token')"
     )
     proc = subprocess.Popen([sys.executable, "-c", code])
     try:
@@ -77,7 +77,12 @@ def test_sigkill_mid_task_is_never_half_applied(tmp_path: Path) -> None:
             content=b"Product,Region,Units,Price,Comment\nRoad Bike 200,Japan,5,10,new\n",
         )
         api.post(f"{BASE}/files/{SALES_FILE}/complete", json={"id": SALES_FILE})
-        httpx2.post(origin + "/__emulator__/task-timing", json={"steps": 100, "step_s": 0.1})
+        timing = httpx2.post(
+            origin + "/__emulator__/task-timing",
+            json={"steps": 100, "step_s": 0.1},
+            headers={"X-Emulator-Token": "sigkill-test-token"},
+        )
+        assert timing.status_code == 204, timing.text
         task_id = api.post(f"{BASE}/imports/{SALES_IMPORT}/tasks", json={}).json()["task"]["taskId"]
         deadline = time.monotonic() + 10
         while (
@@ -142,6 +147,17 @@ def test_serve_prints_env_lines_and_writes_env_file(tmp_path: Path) -> None:
     assert any(line.startswith("export ANAPLAN_AUTH_URL=http://127.0.0.1:") for line in lines)
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
     assert "ANAPLAN_PASSWORD=demo-password" in env_file.read_text()
+    token_line = next(line for line in lines if line.startswith("export PYANAPLAN_EMULATOR_TOKEN="))
+    assert token_line in env_file.read_text().splitlines()
+    token = token_line.split("=", 1)[1]
+    control = {"X-Emulator-Token": token, "Content-Type": "application/json"}
+    assert (
+        httpx2.post(origin + "/__emulator__/clock", json={"advance_s": 1}, headers=control).json()[
+            "offset_s"
+        ]
+        == 1
+    )
+    assert httpx2.get(origin + "/__emulator__/clock").status_code == 401
     assert (
         httpx2.post(
             origin + "/token/authenticate", auth=("demo@pyanaplan.example", "demo-password")

@@ -43,17 +43,24 @@ def _free_port() -> int:
 
 
 class ServedEmulator:
-    """`pyanaplan emulator serve` in a subprocess on a fixed port and data dir."""
+    """`pyanaplan emulator serve` in a subprocess on a fixed port and data dir.
+
+    The control token is new on every start; it is read from the ``--env-file`` that serve
+    writes (the same ``export PYANAPLAN_EMULATOR_TOKEN=…`` line it prints).
+    """
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self.port = _free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.origin = f"http://127.0.0.1:{self.port}"
+        self.env_file = data_dir.parent / f"emulator-{self.port}.env"
+        self.token = ""
 
     def start(self) -> None:
         entry = Path(sys.executable).parent / "pyanaplan"
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANAPLAN_")}
+        self.env_file.unlink(missing_ok=True)
         self.proc = subprocess.Popen(
             [
                 str(entry),
@@ -63,6 +70,8 @@ class ServedEmulator:
                 str(self.data_dir),
                 "--port",
                 str(self.port),
+                "--env-file",
+                str(self.env_file),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -72,13 +81,31 @@ class ServedEmulator:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"serve exited: {self.proc.stderr.read()!r}")  # type: ignore[union-attr]
+            self.token = self._token()
             try:
-                if httpx2.get(f"{self.origin}/__emulator__/clock", timeout=1).status_code == 200:
+                if self.token and self._get("clock").status_code == 200:
                     return
             except httpx2.HTTPError:
                 pass
             time.sleep(0.05)
         raise RuntimeError("serve did not start in 30 s")
+
+    def _token(self) -> str:
+        try:
+            text = self.env_file.read_text(encoding="utf-8")
+        except OSError:
+            return ""
+        for line in text.splitlines():
+            if line.startswith("export PYANAPLAN_EMULATOR_TOKEN="):
+                return line.split("=", 1)[1]
+        return ""
+
+    def _get(self, name: str) -> httpx2.Response:
+        return httpx2.get(
+            f"{self.origin}/__emulator__/{name}",
+            headers={"X-Emulator-Token": self.token},
+            timeout=1,
+        )
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -92,7 +119,11 @@ class ServedEmulator:
 
     def control(self, method: str, name: str, json: Any = None) -> Any:
         response = httpx2.request(
-            method, f"{self.origin}/__emulator__/{name}", json=json, timeout=10
+            method,
+            f"{self.origin}/__emulator__/{name}",
+            json=json,
+            headers={"X-Emulator-Token": self.token, "Content-Type": "application/json"},
+            timeout=10,
         )
         response.raise_for_status()
         return response.json() if response.content else None

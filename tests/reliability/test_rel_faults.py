@@ -144,7 +144,9 @@ def _fired(emu: Any, rule_id: int, times: int | None) -> int:
     """How often the rule fired (a count rule disappears once spent)."""
     import httpx2
 
-    rules = httpx2.get(f"{emu.origin}/__emulator__/faults", timeout=10).json()
+    rules = httpx2.get(
+        f"{emu.origin}/__emulator__/faults", headers=emu.control_headers, timeout=10
+    ).json()
     rules = rules.get("faults", rules) if isinstance(rules, dict) else rules
     for rule in rules:
         if rule.get("id") == rule_id:

@@ -565,12 +565,19 @@ def test_control_api_refuses_non_loopback_clients(emu: Any, figures: Any) -> Non
     for method, template in routes:
         path = re.sub(r"{[^}]+}", "X", template)
         response = httpx2.request(
-            method, f"{emu.origin}{path}", headers=remote, json={}, timeout=10
+            method,
+            f"{emu.origin}{path}",
+            headers={**remote, **emu.control_headers},
+            json={},
+            timeout=10,
         )
         statuses[f"{method} {template}"] = response.status_code
     refused = {k: v for k, v in statuses.items() if v == 403}
     # The same request from loopback itself is served (the guard is what refused it).
-    assert httpx2.get(f"{emu.origin}/__emulator__/requests", timeout=10).status_code == 200
+    served = httpx2.get(
+        f"{emu.origin}/__emulator__/requests", headers=emu.control_headers, timeout=10
+    )
+    assert served.status_code == 200
     figures.hardening_check(
         check="control API from a non-loopback client (X-Forwarded-For)",
         probes=len(routes),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
+import secrets
 import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
@@ -21,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from pyanaplan.emulator import control
+from pyanaplan.emulator.control_bodies import BandwidthCaps
 from pyanaplan.emulator.engine.auth import AuthService
 from pyanaplan.emulator.engine.clock import Clock
 from pyanaplan.emulator.engine.directory import Directory, field
@@ -104,6 +106,9 @@ class Platform:
         self.faults = FaultSet()
         self.bandwidth = Bandwidth()
         self.log = RequestLog()
+        # Every /__emulator__/ request must carry this (control.py): a web page the developer
+        # visits cannot learn it, so it cannot reset or fault a local emulator.
+        self.control_token = settings.control_token or secrets.token_urlsafe(24)
         self.control = control.Control(self)
 
     def model_ids(self) -> list[str]:
@@ -122,7 +127,7 @@ class Platform:
         self.blobs.clear()
         self.clock.reset()
         self.faults.clear()
-        self.bandwidth.set(None, None)
+        self.bandwidth.set(BandwidthCaps())
         self.log.clear()
         self.auth.reset()
         self.directory.reset()

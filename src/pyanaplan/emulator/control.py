@@ -1,9 +1,24 @@
 """The emulator's own controls: reset, faults, bandwidth, clock, task timing, request log, device
-approval, certificate registration. Served under ``/__emulator__/`` to loopback clients only and
-used directly by `server.Emulator`. The real API has none of this."""
+approval, certificate registration. Served under ``/__emulator__/`` and used directly by
+`server.Emulator`. The real API has none of this.
+
+A local emulator is reachable by any web page the developer has open, so the HTTP face checks,
+in this order, before it does anything:
+
+1. the client is on loopback (403 otherwise, unless the settings allow remote control);
+2. the request does not come from a browser: an ``Origin`` header or ``Sec-Fetch-Site`` other
+   than ``none`` is refused (403). Scripts and test clients send neither;
+3. it carries ``X-Emulator-Token`` with this run's token (401), which `pyanaplan emulator serve`
+   prints as ``PYANAPLAN_EMULATOR_TOKEN`` and `Emulator.control_token` holds;
+4. a POST or DELETE says ``Content-Type: application/json`` (415), which a page cannot send
+   cross-site without a CORS preflight the emulator never grants.
+
+Bodies are then checked by `control_bodies` (400 naming the bad field).
+"""
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
@@ -11,27 +26,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from pyanaplan.emulator.control_bodies import (
+    BandwidthCaps,
+    CertificateBody,
+    ClockAdvance,
+    DeviceDecision,
+    FaultSpec,
+    OAuthInterval,
+    TaskTimingBody,
+    checked,
+)
 from pyanaplan.emulator.engine.errors import EmulatorError, bad_request
 from pyanaplan.emulator.engine.tasks import TaskTiming
 from pyanaplan.emulator.render import AnaplanJSON, empty
-from pyanaplan.emulator.routes._common import call, platform, read_body, read_json
+from pyanaplan.emulator.routes._common import call, platform, read_json
 
 if TYPE_CHECKING:
     from pyanaplan.emulator.app import Platform
 
-INJECT_FIELDS = {
-    "path",
-    "method",
-    "status",
-    "retry_after",
-    "retry_after_http_date",
-    "drop",
-    "delay_s",
-    "expire_token",
-    "times",
-    "fraction",
-    "message",
-}
+TOKEN_HEADER = "X-Emulator-Token"
+TOKEN_ENV = "PYANAPLAN_EMULATOR_TOKEN"
 
 
 class Control:
@@ -45,11 +59,12 @@ class Control:
         self._p.reset()
 
     def inject(self, **kwargs: Any) -> int:
-        """Add a fault rule (see `faults.FaultRule`); returns its id."""
-        unknown = set(kwargs) - INJECT_FIELDS
-        if unknown:
-            raise ValueError(f"unknown fault fields: {sorted(unknown)}")
-        return self._p.faults.add(**kwargs).id
+        """Add a fault rule (fields of `control_bodies.FaultSpec`); returns its id.
+
+        Raises:
+            ValueError: an unknown field, or a value of the wrong type or out of range.
+        """
+        return self._p.faults.add(checked(FaultSpec, kwargs)).id
 
     def clear_faults(self) -> None:
         self._p.faults.clear()
@@ -60,18 +75,18 @@ class Control:
     def set_bandwidth(
         self, request_bps: float | None = None, response_bps: float | None = None
     ) -> None:
-        self._p.bandwidth.set(request_bps, response_bps)
+        """Cap body throughput (bytes per second; None or 0 = no cap)."""
+        caps = {"request_bps": request_bps, "response_bps": response_bps}
+        self._p.bandwidth.set(checked(BandwidthCaps, caps))
 
     def advance_clock(self, seconds: float) -> float:
         """Move the engine clock forward; returns the total offset in seconds."""
-        if seconds < 0:
-            raise ValueError("the clock only moves forward")
-        return self._p.clock.advance(seconds)
+        body = checked(ClockAdvance, {"advance_s": seconds})
+        return self._p.clock.advance(body.advance_s)
 
     def set_task_timing(self, steps: int = 3, step_s: float = 0.0) -> None:
-        if steps < 0 or step_s < 0:
-            raise ValueError("steps and step_s must be >= 0")
-        self._p.tasks.timing = TaskTiming(int(steps), float(step_s))
+        body = checked(TaskTimingBody, {"steps": steps, "step_s": step_s})
+        self._p.tasks.timing = TaskTiming(body.steps, body.step_s)
 
     def requests(self) -> list[dict[str, Any]]:
         return self._p.log.list()
@@ -85,9 +100,8 @@ class Control:
         return self._p.auth.register_certificate(email, pem)
 
     def set_oauth_interval(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError("interval must be >= 0")
-        self._p.auth.oauth_interval_s = float(seconds)
+        body = checked(OAuthInterval, {"interval_s": seconds})
+        self._p.auth.oauth_interval_s = body.interval_s
 
 
 def _is_loopback(request: Request) -> bool:
@@ -98,12 +112,43 @@ def _is_loopback(request: Request) -> bool:
         return host in ("localhost", "testclient")
 
 
+def _from_browser(request: Request) -> bool:
+    """A browser marks its requests; scripts and test clients send neither header."""
+    if "origin" in request.headers:
+        return True
+    return request.headers.get("sec-fetch-site", "none").strip().lower() != "none"
+
+
 def _guard(request: Request) -> Control:
     plat = platform(request)
     if plat.settings.loopback_only_control and not _is_loopback(request):
         raise EmulatorError(
             403, "FORBIDDEN", "The control API is available to loopback clients only."
         )
+    if _from_browser(request):
+        raise EmulatorError(
+            403,
+            "FORBIDDEN",
+            "The control API refuses requests from web pages (Origin or Sec-Fetch-Site header); "
+            "call it from a script or a test.",
+        )
+    sent = request.headers.get(TOKEN_HEADER, "")
+    if not hmac.compare_digest(sent.encode(), plat.control_token.encode()):
+        raise EmulatorError(
+            401,
+            "UNAUTHORIZED",
+            f"The control API needs the header {TOKEN_HEADER} with this run's control token "
+            f"(printed by `pyanaplan emulator serve` as {TOKEN_ENV}).",
+        )
+    if request.method in ("POST", "DELETE"):
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype != "application/json":
+            raise EmulatorError(
+                415,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "Control requests that change the emulator must say "
+                "Content-Type: application/json.",
+            )
     return plat.control
 
 
@@ -142,24 +187,24 @@ async def faults(request: Request) -> Response:
 
 async def bandwidth(request: Request) -> Response:
     ctl = _guard(request)
-    body = await _json_obj(request)
-    _value_error(ctl.set_bandwidth, body.get("request_bps"), body.get("response_bps"))
+    caps = _value_error(checked, BandwidthCaps, await _json_obj(request))
+    ctl.set_bandwidth(caps.request_bps, caps.response_bps)
     return empty(204)
 
 
 async def clock(request: Request) -> Response:
     ctl = _guard(request)
     if request.method == "POST":
-        body = await _json_obj(request)
-        _value_error(ctl.advance_clock, float(body.get("advance_s", 0)))
+        body = _value_error(checked, ClockAdvance, await _json_obj(request))
+        _value_error(ctl.advance_clock, body.advance_s)
     plat = platform(request)
     return AnaplanJSON({"offset_s": plat.clock.offset_s, "now_ms": plat.clock.now_ms()})
 
 
 async def task_timing(request: Request) -> Response:
     ctl = _guard(request)
-    body = await _json_obj(request)
-    _value_error(ctl.set_task_timing, int(body.get("steps", 3)), float(body.get("step_s", 0.0)))
+    body = _value_error(checked, TaskTimingBody, await _json_obj(request))
+    ctl.set_task_timing(body.steps, body.step_s)
     return empty(204)
 
 
@@ -169,11 +214,11 @@ async def requests_log(request: Request) -> Response:
 
 async def approve(request: Request) -> Response:
     ctl = _guard(request)
-    body = await _json_obj(request)
+    body = _value_error(checked, DeviceDecision, await _json_obj(request))
     await call(
         ctl.approve_device,
         request.path_params["user_code"],
-        body.get("email"),
+        body.email,
         approve=request.path_params["decision"] == "approve",
     )
     return empty(204)
@@ -181,28 +226,15 @@ async def approve(request: Request) -> Response:
 
 async def certificates(request: Request) -> Response:
     ctl = _guard(request)
-    raw = (await read_body(request, limit=1 << 20)).decode("utf-8", errors="replace")
-    pem = raw
-    if raw.lstrip().startswith("{"):
-        pem = str((await _json_obj_from_text(raw)).get("pem", ""))
-    fp = await call(ctl.register_certificate, request.path_params["email"], pem)
+    body = _value_error(checked, CertificateBody, await _json_obj(request))
+    fp = await call(ctl.register_certificate, request.path_params["email"], body.pem)
     return AnaplanJSON({"fingerprint": fp}, status_code=201)
-
-
-async def _json_obj_from_text(raw: str) -> dict[str, Any]:
-    import json
-
-    try:
-        body = json.loads(raw)
-    except ValueError as exc:
-        raise bad_request("Malformed JSON in the request body.") from exc
-    return body if isinstance(body, dict) else {}
 
 
 async def oauth(request: Request) -> Response:
     ctl = _guard(request)
-    body = await _json_obj(request)
-    _value_error(ctl.set_oauth_interval, float(body.get("interval_s", 5)))
+    body = _value_error(checked, OAuthInterval, await _json_obj(request))
+    ctl.set_oauth_interval(body.interval_s)
     return empty(204)
 
 

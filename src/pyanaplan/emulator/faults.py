@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from email.utils import formatdate
 from typing import Any
 
+from pyanaplan.emulator.control_bodies import BandwidthCaps, FaultSpec
 from pyanaplan.emulator.engine.clock import Clock
 from pyanaplan.emulator.engine.errors import reason
 from pyanaplan.emulator.render import REQUESTED_PATH, error_body
@@ -74,20 +75,12 @@ class FaultSet:
         self._lock = threading.Lock()
         self._random = random.Random(seed)
 
-    def add(self, **kwargs: Any) -> FaultRule:
-        """Create a rule (see `FaultRule`); validates the arguments."""
-        method = kwargs.pop("method", None)
-        rule = FaultRule(id=0, method=method.upper() if method else None, **kwargs)
-        if rule.fraction is not None:
-            if not 0.0 <= float(rule.fraction) <= 1.0:
-                raise ValueError("fraction must be between 0 and 1")
-            rule.times = None
-        if rule.times is not None and int(rule.times) < 1:
-            raise ValueError("times must be at least 1")
-        if rule.status is not None and not 100 <= int(rule.status) <= 599:
-            raise ValueError("status must be an HTTP status code")
-        if rule.status is None and not (rule.drop or rule.delay_s or rule.expire_token):
-            raise ValueError("a fault needs status, drop, delay_s or expire_token")
+    def add(self, spec: FaultSpec) -> FaultRule:
+        """Create a rule from a checked spec (`control_bodies.FaultSpec`)."""
+        fields = spec.model_dump()
+        if spec.fraction is not None:
+            fields["times"] = None  # a fraction fires on a share of requests, not N times
+        rule = FaultRule(id=0, **fields)
         with self._lock:
             rule.id = next(self._ids)
             self._rules.append(rule)
@@ -134,9 +127,10 @@ class Bandwidth:
         self.request_bps: float | None = None
         self.response_bps: float | None = None
 
-    def set(self, request_bps: float | None = None, response_bps: float | None = None) -> None:
-        self.request_bps = float(request_bps) if request_bps else None
-        self.response_bps = float(response_bps) if response_bps else None
+    def set(self, caps: BandwidthCaps) -> None:
+        """Apply checked caps (`control_bodies.BandwidthCaps`; None = unlimited)."""
+        self.request_bps = caps.request_bps
+        self.response_bps = caps.response_bps
 
 
 class RequestLog:

@@ -62,6 +62,10 @@ class Emulator:
         token_ttl_s: token lifetime in seconds.
         tls: serve https with a local CA (see `ca_path`).
         task_step_s: default seconds per task progress step.
+        oauth_interval_s: device-grant polling interval told to clients.
+        control_token: what ``/__emulator__/`` requests must send in ``X-Emulator-Token``; None
+            (the default) makes a fresh random one, readable as `control_token` once started.
+            The Python controls below need no token.
     """
 
     def __init__(
@@ -75,6 +79,7 @@ class Emulator:
         *,
         task_step_s: float = 0.0,
         oauth_interval_s: float = 5.0,
+        control_token: str | None = None,
     ) -> None:
         self._spec = spec
         self._data_dir_arg = Path(data_dir) if data_dir is not None else None
@@ -84,6 +89,7 @@ class Emulator:
         self.tls = tls
         self._task_step_s = task_step_s
         self._oauth_interval_s = oauth_interval_s
+        self._control_token = control_token
         self._tmp: str | None = None
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -115,6 +121,7 @@ class Emulator:
             token_ttl_s=self.token_ttl_s,
             task_step_s=self._task_step_s,
             oauth_interval_s=self._oauth_interval_s,
+            control_token=self._control_token,
         )
         self.app = create_app(settings)
         ssl_kwargs: dict[str, Any] = {}
@@ -201,6 +208,18 @@ class Emulator:
         return [(u.email, u.password) for u in self._platform.directory.users]
 
     @property
+    def control_token(self) -> str:
+        """This run's token for ``/__emulator__/`` over HTTP (header ``X-Emulator-Token``)."""
+        return str(self._platform.control_token)
+
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """Headers a ``/__emulator__/`` request over HTTP needs: the token and JSON type."""
+        from pyanaplan.emulator.control import TOKEN_HEADER
+
+        return {TOKEN_HEADER: self.control_token, "Content-Type": "application/json"}
+
+    @property
     def _platform(self) -> Any:
         if self.app is None:
             raise RuntimeError("the emulator is not running")
@@ -279,15 +298,23 @@ class Emulator:
         self._platform.control.set_oauth_interval(seconds)
 
 
-def env_lines(origin: str, email: str, password: str) -> list[str]:
-    """``export ANAPLAN_…=…`` lines pointing a client at the emulator."""
-    return [
+def env_lines(
+    origin: str, email: str, password: str, *, control_token: str | None = None
+) -> list[str]:
+    """``export ANAPLAN_…=…`` lines pointing a client at the emulator, plus the control token
+    (``PYANAPLAN_EMULATOR_TOKEN``, for scripts that drive ``/__emulator__/``) when given."""
+    lines = [
         f"export ANAPLAN_API_URL={origin}",
         f"export ANAPLAN_AUTH_URL={origin}",
         f"export ANAPLAN_OAUTH_URL={origin}",
         f"export ANAPLAN_USER={email}",
         f"export ANAPLAN_PASSWORD={password}",
     ]
+    if control_token is not None:
+        from pyanaplan.emulator.control import TOKEN_ENV
+
+        lines.append(f"export {TOKEN_ENV}={control_token}")
+    return lines
 
 
 def serve(
@@ -302,11 +329,13 @@ def serve(
     print_fn: Callable[[str], None] = print,
     *,
     stop_event: threading.Event | None = None,
+    control_token: str | None = None,
 ) -> int:
     """Run the emulator in the foreground until Ctrl-C (``pyanaplan emulator serve``).
 
-    Prints the base URLs, the spec users' credentials and ``export ANAPLAN_…`` lines (also written
-    to ``env_file`` with mode 0600 when given); warns when the host is not loopback.
+    Prints the base URLs, the spec users' credentials, ``export ANAPLAN_…`` lines and the
+    control token as ``export PYANAPLAN_EMULATOR_TOKEN=…`` (all also written to ``env_file``
+    with mode 0600 when given); warns when the host is not loopback.
 
     Args:
         host: interface to bind.
@@ -319,6 +348,7 @@ def serve(
         env_file: where to write the export lines.
         print_fn: output function (the CLI passes its console printer).
         stop_event: when set, the server stops (tests).
+        control_token: the ``/__emulator__/`` token; None = a fresh random one (printed).
 
     Returns:
         Exit code 0.
@@ -339,6 +369,7 @@ def serve(
         port=port,
         token_ttl_s=token_ttl_s,
         tls=tls,
+        control_token=control_token,
     )
     emu.start()
     try:
@@ -352,14 +383,16 @@ def serve(
             print_fn(f"  User: {email}  password: {password}")
         if emu.users:
             email, password = emu.users[0]
-            lines = env_lines(origin, email, password)
-            if emu.ca_path is not None:
-                lines.append(f"export ANAPLAN_CA_BUNDLE={emu.ca_path}")
-            for line in lines:
-                print_fn(line)
-            if env_file is not None:
-                _write_private(Path(env_file), "\n".join(lines) + "\n")
-                print_fn(f"  Wrote {env_file}")
+            lines = env_lines(origin, email, password, control_token=emu.control_token)
+        else:  # a spec without users: only the controls are usable
+            lines = env_lines(origin, "", "", control_token=emu.control_token)[-1:]
+        if emu.ca_path is not None:
+            lines.append(f"export ANAPLAN_CA_BUNDLE={emu.ca_path}")
+        for line in lines:
+            print_fn(line)
+        if env_file is not None:
+            _write_private(Path(env_file), "\n".join(lines) + "\n")
+            print_fn(f"  Wrote {env_file}")
         print_fn("Press Ctrl-C to stop.")
         waiter = stop_event or threading.Event()
         try:

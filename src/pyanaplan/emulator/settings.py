@@ -26,6 +26,8 @@ class EmulatorSettings:
         task_step_s: default seconds per progress step.
         oauth_interval_s: device-grant polling interval told to clients.
         loopback_only_control: refuse ``/__emulator__/`` to non-loopback clients.
+        control_token: the value ``/__emulator__/`` requests must send in ``X-Emulator-Token``;
+            None = a fresh random one per run (read it from ``Platform.control_token``).
     """
 
     data_dir: Path
@@ -40,3 +42,4 @@ class EmulatorSettings:
     task_step_s: float = 0.0
     oauth_interval_s: float = 5.0
     loopback_only_control: bool = True
+    control_token: str | None = None

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
+
+MAX_OFFSET_S = 100 * 365 * 86400.0
+"""How far ahead the clock may run: a century, so times stay valid dates and SQLite integers."""
 
 
 class Clock:
@@ -29,9 +33,21 @@ class Clock:
         return int(self.now_s() * 1000)
 
     def advance(self, seconds: float) -> float:
-        """Move emulated time forward by ``seconds``; returns the total offset."""
+        """Move emulated time forward by ``seconds``; returns the total offset.
+
+        Raises:
+            ValueError: ``seconds`` is negative or not finite, or the offset would pass
+                `MAX_OFFSET_S`. A NaN or infinite offset would poison every later timestamp.
+        """
+        seconds = float(seconds)
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError("the clock only moves forward, by a finite number of seconds")
         with self._lock:
-            self._offset_s += float(seconds)
+            if self._offset_s + seconds > MAX_OFFSET_S:
+                raise ValueError(
+                    f"the clock may run at most {MAX_OFFSET_S:.0f} seconds (100 years) ahead"
+                )
+            self._offset_s += seconds
             return self._offset_s
 
     def reset(self) -> None:
