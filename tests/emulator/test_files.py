@@ -245,3 +245,61 @@ def test_requests_without_token_are_401(raw: httpx2.Client) -> None:
     assert raw.get(f"{BASE}/files").status_code == 401
     r = raw.get(f"{BASE}/files", headers={"Authorization": "AnaplanAuthToken nope"})
     assert r.status_code == 401
+
+
+def _create_at_once(emu, users: list[tuple[str, str]], name: str) -> list[str]:
+    """POST files/{name} from one thread per entry of ``users``, released together."""
+    from emu_http import sign_in
+
+    tokens = []
+    with httpx2.Client(base_url=emu.api_url, timeout=30) as client:
+        for user in users:
+            tokens.append(sign_in(client, user))
+    barrier = threading.Barrier(len(users))
+    ids: list[str] = []
+    errors: list[str] = []
+
+    def post(token: str) -> None:
+        with httpx2.Client(base_url=emu.api_url, timeout=30) as client:
+            headers = {"Authorization": f"AnaplanAuthToken {token}"}
+            client.get("/2/0/users/me", headers=headers)  # connect before the barrier
+            barrier.wait(timeout=20)
+            r = client.post(f"{BASE}/files/{name}", json={"chunkCount": -1}, headers=headers)
+            if r.status_code != 200:
+                errors.append(r.text)
+            else:
+                ids.append(r.json()["file"]["id"])
+
+    threads = [threading.Thread(target=post, args=(t,)) for t in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert len(ids) == len(users)
+    return ids
+
+
+def test_simultaneous_creates_of_one_name_make_one_file(emu, api: Api) -> None:
+    """Eight simultaneous `POST files/{name}` used to create two to five files (issue 10 item
+    10); five rounds, each with a fresh name, must each end with exactly one."""
+    from emu_http import DEMO
+
+    for round_no in range(5):
+        name = f"Race {round_no}.csv"
+        ids = _create_at_once(emu, [DEMO] * 8, name)
+        assert len(set(ids)) == 1, (round_no, ids)
+        listed = [f for f in api.json_ok("GET", f"{BASE}/files")["files"] if f["name"] == name]
+        assert [f["id"] for f in listed] == [ids[0]], (round_no, listed)
+        # And a later POST by name finds it instead of making another.
+        again = api.json_ok("POST", f"{BASE}/files/{name}", json={"chunkCount": 1})
+        assert again["file"]["id"] == ids[0]
+
+
+def test_simultaneous_creates_by_two_users_make_one_private_file_each(emu, api: Api) -> None:
+    from emu_http import ANALYST, DEMO
+
+    ids = _create_at_once(emu, [DEMO, ANALYST] * 4, "Shared Name.csv")
+    assert len(set(ids)) == 2, ids
+    mine = [f["id"] for f in api.json_ok("GET", f"{BASE}/files")["files"]]
+    assert len(set(ids) & set(mine)) == 1

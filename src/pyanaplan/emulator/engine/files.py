@@ -343,19 +343,17 @@ class FileService:
         name = segment.strip()
         if not name or len(name) > 255 or any(ord(c) < 32 for c in name):
             raise bad_request("Invalid file name.")
-        model_id = field(model, "id")
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            taken = {int(d.id) for d in self.definitions(model, user) if d.id.startswith("113")}
-            taken |= {int(r["file_id"]) for r in q.created_files(conn, model_id)}
-            new_id = str(max(taken | {113000000000}) + 1)
-            q.insert_created_file(conn, model_id, new_id, name, user.id)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        return FileDef(new_id, name, "created", dict(DEFAULT_SOURCE_META))
+        # The check above is only a fast path: a concurrent POST may be creating the same name
+        # right now, so storage checks again and creates in one transaction.
+        file_id = q.create_file_once(
+            self._conn(),
+            field(model, "id"),
+            user.id,
+            name,
+            taken_ids={int(d.id) for d in defs if d.id.startswith("113") and d.id.isdigit()},
+            first_id=113000000000,
+        )
+        return FileDef(file_id, name, "created", dict(DEFAULT_SOURCE_META))
 
     def begin_chunk(
         self, model: Any, user: User, file_id: str, chunk_id: str, *, gzip: bool

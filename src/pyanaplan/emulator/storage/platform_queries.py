@@ -118,13 +118,45 @@ def created_files(conn: sqlite3.Connection, model_id: str) -> list[Row]:
     ).fetchall()
 
 
-def insert_created_file(
-    conn: sqlite3.Connection, model_id: str, file_id: str, name: str, owner_id: str
-) -> None:
-    conn.execute(
-        "INSERT INTO created_files (model_id, file_id, name, owner_id) VALUES (?, ?, ?, ?)",
-        (model_id, file_id, name, owner_id),
-    )
+def create_file_once(
+    conn: sqlite3.Connection,
+    model_id: str,
+    owner_id: str,
+    name: str,
+    *,
+    taken_ids: set[int],
+    first_id: int,
+) -> str:
+    """The id of ``owner_id``'s created file ``name`` in the model, creating it if there is none.
+
+    Lookup and insert run in one ``BEGIN IMMEDIATE`` transaction, so concurrent requests for
+    the same name serialise on SQLite's write lock and all get the one file: checked outside
+    the transaction, eight simultaneous ``POST files/{name}`` created two to five files with
+    the same name (issue 10 item 10). New ids follow the largest of ``taken_ids``, every
+    created file's id in the model and ``first_id``.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        row = conn.execute(
+            "SELECT file_id FROM created_files WHERE model_id = ? AND owner_id = ? AND name = ?"
+            " ORDER BY file_id LIMIT 1",
+            (model_id, owner_id, name),
+        ).fetchone()
+        if row is not None:
+            file_id = str(row["file_id"])
+        else:
+            ids = {int(r["file_id"]) for r in created_files(conn, model_id)}
+            file_id = str(max(ids | taken_ids | {first_id}) + 1)
+            conn.execute(
+                "INSERT INTO created_files (model_id, file_id, name, owner_id)"
+                " VALUES (?, ?, ?, ?)",
+                (model_id, file_id, name, owner_id),
+            )
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return file_id
 
 
 # ---- per-user file content and its chunks -----------------------------------------------------
