@@ -11,11 +11,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx2
 import pytest
-from emu_http import BASE, Api
+from emu_http import BASE, REGIONS_IMPORT, Api, wait_task
 
 CONTROL_BODIES = [
     ("clock", b'{"advance_s": NaN}', "NaN"),
@@ -54,6 +55,9 @@ CONTROL_BODIES = [
     ("devices/NOPE-NOPE/approve", b'{"email": 5}', "email"),
     ("users/demo@pyanaplan.example/certificates", b'{"pem": 5}', "pem"),
     ("users/demo@pyanaplan.example/certificates", b"{}", "pem"),
+    ("crash-points", b'{"point": "nowhere"}', "point"),
+    ("crash-points", b'{"point": 1}', "point"),
+    ("crash-points", b"{}", "point"),
 ]
 
 
@@ -198,3 +202,38 @@ def test_each_run_has_its_own_token_and_a_chosen_one_is_used() -> None:
             f"{c.api_url}/__emulator__/reset", headers=a.control_headers, timeout=10
         )
         assert wrong.status_code == 401
+
+
+def test_a_crash_point_parks_the_worker_until_disarmed(
+    emu: Any, control: httpx2.Client, api: Api
+) -> None:
+    """The hook the crash-window tests kill the emulator at (tests/reliability): armed over HTTP,
+    reached by the next task, visible in GET, and harmless once disarmed."""
+    armed = control.post("/__emulator__/crash-points", json={"point": "task-after-model-commit"})
+    assert armed.json() == {"points": {"task-after-model-commit": "armed"}}
+    path = f"{BASE}/imports/{REGIONS_IMPORT}/tasks"
+    task_id = api.json_ok("POST", path, json={"localeName": "en_US"})["task"]["taskId"]
+    deadline = time.monotonic() + 20
+    while control.get("/__emulator__/crash-points").json()["points"] != {
+        "task-after-model-commit": "reached"
+    }:
+        assert time.monotonic() < deadline, "the worker never reached the point"
+        time.sleep(0.02)
+    # Parked after the model commit: the platform still says IN_PROGRESS.
+    assert api.json_ok("GET", f"{path}/{task_id}")["task"]["taskState"] == "IN_PROGRESS"
+    assert control.delete("/__emulator__/crash-points").json() == {"points": {}}
+    task = wait_task(api, "imports", REGIONS_IMPORT, task_id)
+    assert task["taskState"] == "COMPLETE" and task["result"]["successful"] is True
+
+
+def test_a_reset_releases_a_parked_worker(emu: Any, api: Api) -> None:
+    emu.arm_crash_point("task-before-model-commit")
+    api.post(f"{BASE}/imports/{REGIONS_IMPORT}/tasks", json={"localeName": "en_US"})
+    deadline = time.monotonic() + 20
+    while emu.crash_points() != {"task-before-model-commit": "reached"}:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    emu.reset()  # bounded: it would wait ~10 s for a worker that never went idle
+    assert emu.crash_points() == {}
+    with pytest.raises(ValueError, match="point"):
+        emu.arm_crash_point("nowhere")

@@ -300,3 +300,109 @@ def test_server_crash_loop(tmp_path: Path, make_csv: Callable[..., bytes], figur
         iterations=len(imports),
         result="every interrupted task reported failed/cancelled; data unchanged each time",
     )
+
+
+# ---- the window between the model and platform commits -------------------------------------------
+PROCESS = "Load Sales and Export"
+BEFORE_COMMIT = "task-before-model-commit"
+AFTER_COMMIT = "task-after-model-commit"
+
+
+def _park_at(server: ServedEmulator, point: str) -> None:
+    """Wait (bounded) until a task worker is parked at the armed crash point."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.control("GET", "crash-points")["points"].get(point) == "reached":
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"no task reached {point} in 30 s")
+
+
+def _window_crash(server: ServedEmulator, tmp_path: Path, point: str, kind: str, base: int) -> str:
+    """Run an import (or the process) to ``point``, SIGKILL the emulator there, restart it on the
+    same data dir, and check that the task's reported outcome matches the model's data.
+
+    ``task-after-model-commit`` is the window that used to lie: the rows were committed, yet
+    the restarted emulator said the task failed and "no changes were applied" (and a process's
+    export output was lost). ``task-before-model-commit`` is the other side: nothing committed,
+    and that is what must be reported.
+    """
+    last = f"{base + 499}"
+    rows = ["Product,Region,Units,Price,Comment"]
+    rows += [f"Road Bike 200,North America,{base + i},899.00,window" for i in range(500)]
+    with server.client() as client:
+        before = tmp_path / "before.csv"
+        client.run_export(EXPORT, download_to=before)
+        client.upload(("\n".join(rows) + "\n").encode(), file="Sales.csv")
+        server.control("POST", "task-timing", {"steps": 1, "step_s": 0.0})
+        server.control("POST", "crash-points", {"point": point})
+        if kind == "import":
+            task_id = client.run_import(SALES_IMPORT, wait=False).task_id
+        else:
+            task_id = client.run_process(PROCESS, wait=False).task_id
+    _park_at(server, point)
+    server.kill()
+    server.start()
+    kind_name = "import" if kind == "import" else "process"
+    object_name = SALES_IMPORT if kind == "import" else PROCESS
+    with server.client() as client:
+        task = client.task(kind_name, object_name, task_id)
+        after = tmp_path / "after.csv"
+        client.run_export(EXPORT, download_to=after)
+        applied = f",{last},".encode() in after.read_bytes()
+        assert task.state == "COMPLETE", task
+        if point == AFTER_COMMIT:
+            assert applied, "the committed rows are missing"
+            assert task.successful is True, task  # the truth: it ran and its rows are there
+            assert "no changes were applied" not in str(task.details), task.details
+            sales = task if kind == "import" else task.nested[2]
+            assert sales.counts.rows_successful == 500, sales.counts
+            if kind == "process":
+                # The process's own export output was installed by the recovery, and it holds
+                # exactly what the export produces from the data now.
+                kept = tmp_path / "kept.csv"
+                client.download("Sales Report.csv", kept)
+                assert kept.read_bytes() == after.read_bytes()
+        else:
+            assert not applied and after.read_bytes() == before.read_bytes()
+            assert task.successful is False, task
+            assert "no changes were applied" in str(task.details), task.details
+    return f"{kind} at {point}: {task.state}, successful={task.successful}, rows applied={applied}"
+
+
+@pytest.mark.parametrize(
+    ("point", "kind"),
+    [(AFTER_COMMIT, "import"), (BEFORE_COMMIT, "import"), (AFTER_COMMIT, "process")],
+)
+def test_killed_between_the_two_databases_reports_what_the_data_shows(
+    served: ServedEmulator, tmp_path: Path, figures: Any, point: str, kind: str
+) -> None:
+    outcome = _window_crash(served, tmp_path, point, kind, base=30000)
+    figures.emulator_crash(
+        phase=f"{kind} parked at crash point {point}, SIGKILLed there",
+        iterations=1,
+        result=f"{outcome}; reported outcome matches the model data",
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_crash_window_loop(tmp_path: Path, figures: Any) -> None:
+    """Twelve kills at the two crash points, imports and processes, on one data dir."""
+    server = ServedEmulator(tmp_path / "emulator-data")
+    server.start()
+    seen: list[str] = []
+    try:
+        for n in range(12):
+            point = (AFTER_COMMIT, BEFORE_COMMIT)[n % 2]
+            kind = ("import", "import", "process")[n % 3]
+            run_dir = tmp_path / f"w{n}"
+            run_dir.mkdir()
+            seen.append(_window_crash(server, run_dir, point, kind, base=40000 + 1000 * n))
+    finally:
+        server.stop()
+    figures.emulator_crash(
+        phase="crash points before/after the model commit, imports and processes, one data dir",
+        iterations=len(seen),
+        result=f"{len(seen)}/{len(seen)} reported outcomes matched the model data",
+    )

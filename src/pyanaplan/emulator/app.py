@@ -25,7 +25,9 @@ from pyanaplan.emulator import control
 from pyanaplan.emulator.control_bodies import BandwidthCaps
 from pyanaplan.emulator.engine.auth import AuthService
 from pyanaplan.emulator.engine.clock import Clock
+from pyanaplan.emulator.engine.crash_points import CrashPoints
 from pyanaplan.emulator.engine.directory import Directory, field
+from pyanaplan.emulator.engine.dumps import DumpService
 from pyanaplan.emulator.engine.errors import EmulatorError
 from pyanaplan.emulator.engine.files import FileService
 from pyanaplan.emulator.engine.tasks import TaskService, TaskTiming
@@ -99,9 +101,16 @@ class Platform:
             self.blobs,
             self.clock,
             timing=TaskTiming(steps, settings.task_step_s),
-            dump_chunk_bytes=settings.dump_chunk_bytes,
             export_chunk_bytes=settings.export_chunk_bytes,
             seed=_seed_model,
+            crash_points=CrashPoints(),
+        )
+        self.dumps = DumpService(
+            self.db,
+            self.blobs,
+            self.clock,
+            task_row=self.tasks.task_row,
+            dump_chunk_bytes=settings.dump_chunk_bytes,
         )
         self.faults = FaultSet()
         self.bandwidth = Bandwidth()

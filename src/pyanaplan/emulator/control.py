@@ -1,6 +1,6 @@
 """The emulator's own controls: reset, faults, bandwidth, clock, task timing, request log, device
-approval, certificate registration. Served under ``/__emulator__/`` and used directly by
-`server.Emulator`. The real API has none of this.
+approval, certificate registration, crash points. Served under ``/__emulator__/`` and used
+directly by `server.Emulator`. The real API has none of this.
 
 A local emulator is reachable by any web page the developer has open, so the HTTP face checks,
 in this order, before it does anything:
@@ -30,6 +30,7 @@ from pyanaplan.emulator.control_bodies import (
     BandwidthCaps,
     CertificateBody,
     ClockAdvance,
+    CrashPointBody,
     DeviceDecision,
     FaultSpec,
     OAuthInterval,
@@ -102,6 +103,18 @@ class Control:
     def set_oauth_interval(self, seconds: float) -> None:
         body = checked(OAuthInterval, {"interval_s": seconds})
         self._p.auth.oauth_interval_s = body.interval_s
+
+    def arm_crash_point(self, point: str) -> None:
+        """Park the next task worker that reaches ``point`` (engine/crash_points.py)."""
+        self._p.tasks.crash_points.arm(checked(CrashPointBody, {"point": point}).point)
+
+    def crash_points(self) -> dict[str, str]:
+        """``{point: "armed" | "reached"}``."""
+        return self._p.tasks.crash_points.state()
+
+    def disarm_crash_points(self) -> None:
+        """Disarm every point; parked workers carry on."""
+        self._p.tasks.crash_points.disarm()
 
 
 def _is_loopback(request: Request) -> bool:
@@ -231,6 +244,16 @@ async def certificates(request: Request) -> Response:
     return AnaplanJSON({"fingerprint": fp}, status_code=201)
 
 
+async def crash_points(request: Request) -> Response:
+    ctl = _guard(request)
+    if request.method == "POST":
+        body = _value_error(checked, CrashPointBody, await _json_obj(request))
+        ctl.arm_crash_point(body.point)
+    elif request.method == "DELETE":
+        ctl.disarm_crash_points()
+    return AnaplanJSON({"points": ctl.crash_points()})
+
+
 async def oauth(request: Request) -> Response:
     ctl = _guard(request)
     body = _value_error(checked, OAuthInterval, await _json_obj(request))
@@ -249,4 +272,5 @@ ROUTES = [
     Route(P + "/devices/{user_code}/{decision:str}", approve, methods=["POST"]),
     Route(P + "/users/{email}/certificates", certificates, methods=["POST"]),
     Route(P + "/oauth", oauth, methods=["POST"]),
+    Route(P + "/crash-points", crash_points, methods=["GET", "POST", "DELETE"]),
 ]

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pyanaplan.emulator.engine.clock import MAX_OFFSET_S
+from pyanaplan.emulator.engine.crash_points import POINTS
 
 B = TypeVar("B", bound=BaseModel)
 MAX_DELAY_S = 3600.0
@@ -107,6 +108,19 @@ class CertificateBody(_Body):
     """``POST /__emulator__/users/{email}/certificates``: the PEM to register."""
 
     pem: str = Field(min_length=1, max_length=1 << 20)
+
+
+class CrashPointBody(_Body):
+    """``POST /__emulator__/crash-points``: the engine point to park the next worker at."""
+
+    point: str
+
+    @field_validator("point")
+    @classmethod
+    def _known_point(cls, value: str) -> str:
+        if value not in POINTS:
+            raise ValueError(f"must be one of {', '.join(POINTS)}")
+        return value
 
 
 def checked(model: type[B], data: Mapping[str, Any]) -> B:

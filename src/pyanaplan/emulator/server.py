@@ -297,6 +297,24 @@ class Emulator:
         """Device-grant polling interval (slow_down below it)."""
         self._platform.control.set_oauth_interval(seconds)
 
+    def arm_crash_point(self, point: str) -> None:
+        """Park the next task worker that reaches ``point`` there, so a test can kill the process.
+
+        Points (`pyanaplan.emulator.engine.crash_points.POINTS`): ``task-before-model-commit``
+        and ``task-after-model-commit``. Only meaningful for an emulator in a process of its
+        own (``pyanaplan emulator serve``, over HTTP): in this process, killing it would kill
+        the caller too. `crash_points` shows when a worker has reached the point.
+        """
+        self._platform.control.arm_crash_point(point)
+
+    def crash_points(self) -> dict[str, str]:
+        """``{point: "armed" | "reached"}`` for every armed crash point."""
+        return self._platform.control.crash_points()
+
+    def disarm_crash_points(self) -> None:
+        """Disarm every crash point; a parked worker carries on (a reset does this too)."""
+        self._platform.control.disarm_crash_points()
+
 
 def env_lines(
     origin: str, email: str, password: str, *, control_token: str | None = None

@@ -556,7 +556,10 @@ class FileService:
     def install_output(
         self, model_id: str, user_id: str, file_id: str, blobs: list[tuple[str, int]]
     ) -> None:
-        """Make an export's output the user's content of file ``file_id`` (same id, §4.5.6)."""
+        """Make an export's output the user's content of file ``file_id`` (same id, §4.5.6).
+
+        Idempotent: installing the same blobs again changes nothing.
+        """
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -576,8 +579,11 @@ class FileService:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+        # Recovery may install the same output twice (engine/outcomes.py): keep what is in use.
+        kept = {name for name, _ in blobs}
         for name in old:
-            self.blobs.delete(name)
+            if name not in kept:
+                self.blobs.delete(name)
 
     def reset(self) -> None:
         """Forget cached default content (the spec may have been reloaded)."""

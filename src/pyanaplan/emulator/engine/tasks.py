@@ -1,9 +1,12 @@
-"""Tasks (§4.6.3-§4.6.6) and their failure dumps (§4.7).
+"""Tasks (§4.6.3-§4.6.6): start, run, report, cancel, recover (dumps are served by dumps.py).
 
 Each model has one FIFO worker thread. The worker opens a transaction on the model's database,
-calls the model engine's ``run_action``, plays the configured progress steps, and commits; a cancel
-or any exception rolls the transaction back, so an import is never half-applied. Export output and
-dumps are written as blobs during the run but become visible only after the commit.
+calls the model engine's ``run_action``, plays the configured progress steps, records the outcome
+(engine/outcomes.py) and commits; a cancel or any exception rolls the transaction back, so an
+import is never half-applied. Export output and dumps are written as blobs during the run but
+become visible only after the commit. The platform database learns the outcome after the model
+commit; if the emulator dies in between, `TaskService.recover` copies the recorded outcome over,
+so the reported result always matches the data.
 """
 
 from __future__ import annotations
@@ -14,15 +17,21 @@ import queue
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from dataclasses import field as dc_field
 from typing import Any
 
+from pyanaplan.emulator.engine import outcomes
 from pyanaplan.emulator.engine.clock import Clock
+from pyanaplan.emulator.engine.crash_points import (
+    AFTER_MODEL_COMMIT,
+    BEFORE_MODEL_COMMIT,
+    CrashPoints,
+)
 from pyanaplan.emulator.engine.directory import Directory, User, field
 from pyanaplan.emulator.engine.errors import not_found
 from pyanaplan.emulator.engine.files import FileService
+from pyanaplan.emulator.engine.outcomes import Pending
 from pyanaplan.emulator.engine.task_body import parse_task_body
 from pyanaplan.emulator.storage import platform_queries as q
 from pyanaplan.emulator.storage.blobs import BlobStore
@@ -31,7 +40,6 @@ from pyanaplan.emulator.storage.db import Database, ModelDatabases
 log = logging.getLogger(__name__)
 
 KINDS = ("imports", "exports", "actions", "processes")
-DUMP_TTL_S = 48 * 3600
 NOT_STARTED, IN_PROGRESS, COMPLETE = "NOT_STARTED", "IN_PROGRESS", "COMPLETE"
 CANCELLING, CANCELLED = "CANCELLING", "CANCELLED"
 TERMINAL = (COMPLETE, CANCELLED)
@@ -59,18 +67,6 @@ class TaskTiming:
     step_s: float = 0.0
 
 
-@dataclass
-class _Pending:
-    """What a running task produced that becomes visible only after its commit."""
-
-    exports: list[tuple[str, list[tuple[str, int]]]] = dc_field(default_factory=list)
-    dumps: dict[str, tuple[str, int]] = dc_field(default_factory=dict)
-
-    def blob_names(self) -> list[str]:
-        names = [name for _, blobs in self.exports for name, _ in blobs]
-        return names + [name for name, _ in self.dumps.values()]
-
-
 class TaskService:
     """Starts, runs, reports and cancels tasks; serves dumps.
 
@@ -82,8 +78,9 @@ class TaskService:
         blobs: byte storage (dumps).
         clock: engine clock.
         timing: progress timing.
-        dump_chunk_bytes: size of dump chunks (≤ 10 MB, §4.7.1).
         export_chunk_bytes: size of export output chunks.
+        seed: puts a model's spec data into its fresh database.
+        crash_points: where tests may park a worker to kill the emulator there.
     """
 
     def __init__(
@@ -96,9 +93,9 @@ class TaskService:
         clock: Clock,
         *,
         timing: TaskTiming,
-        dump_chunk_bytes: int,
         export_chunk_bytes: int,
         seed: Callable[[sqlite3.Connection, Any], None],
+        crash_points: CrashPoints | None = None,
     ) -> None:
         self.db = db
         self.model_dbs = model_dbs
@@ -108,9 +105,9 @@ class TaskService:
         self.clock = clock
         self.timing = timing
         self._default_timing = TaskTiming(timing.steps, timing.step_s)
-        self.dump_chunk_bytes = dump_chunk_bytes
         self.export_chunk_bytes = export_chunk_bytes
         self._seed = seed
+        self.crash_points = crash_points or CrashPoints()
         self._lock = threading.RLock()
         self._queues: dict[str, queue.Queue[str]] = {}
         self._workers: dict[str, threading.Thread] = {}
@@ -138,32 +135,59 @@ class TaskService:
         conn.execute("COMMIT")
 
     def recover(self) -> None:
-        """After a restart: a task that was running is reported failed (its transaction was
-        rolled back by SQLite), one being cancelled is CANCELLED, and queued ones run again."""
+        """After a restart, report every interrupted task as what really happened to its data.
+
+        A task whose outcome was committed with its data (engine/outcomes.py) finished: its
+        outputs are installed and that outcome reported, even if it was being cancelled. One
+        without a recorded outcome was rolled back by SQLite: it is reported failed ("no changes
+        were applied"), or CANCELLED if it was being cancelled. Queued tasks run again.
+        """
         conn = self.db.conn()
         for row in q.tasks_in_states(conn, (IN_PROGRESS, CANCELLING)):
-            if row["state"] == CANCELLING:
+            found = self._recorded(row["model_id"], row["task_id"])
+            if found is not None:
+                self._complete(row["model_id"], row["user_id"], found)
+            elif row["state"] == CANCELLING:
                 self._finish_cancelled(row["task_id"], row)
-                continue
-            result = self._result_skeleton(row, successful=False)
-            result["details"] = [
-                _detail(
-                    "The task was interrupted by an emulator restart; no changes were applied.",
-                    "taskInterrupted",
+            else:
+                result = self._result_skeleton(row, successful=False)
+                result["details"] = [
+                    _detail(
+                        "The task was interrupted by an emulator restart; no changes were applied.",
+                        "taskInterrupted",
+                    )
+                ]
+                q.update_task(
+                    conn,
+                    row["task_id"],
+                    state=COMPLETE,
+                    current_step="Failed.",
+                    result_json=json.dumps(result),
                 )
-            ]
-            q.update_task(
-                conn,
-                row["task_id"],
-                state=COMPLETE,
-                current_step="Failed.",
-                result_json=json.dumps(result),
-            )
+        self._forget_reported()
         for row in q.tasks_in_states(conn, (NOT_STARTED,)):
             self._enqueue(row["model_id"], row["task_id"])
 
+    def _recorded(self, model_id: str, task_id: str) -> outcomes.RecordedOutcome | None:
+        try:
+            db = self.model_db(model_id)
+        except Exception:  # the model left the spec: nothing of it can be recovered
+            return None
+        return outcomes.recorded(db.conn(), task_id)
+
+    def _forget_reported(self) -> None:
+        """Drop outcome records the platform database already holds (a crash can leave some)."""
+        conn = self.db.conn()
+        for model_id in [field(m, "id") for m in self.directory.models]:
+            mconn = self.model_db(model_id).conn()
+            for task_id in outcomes.recorded_ids(mconn):
+                row = q.get_task(conn, task_id)
+                if row is None or row["state"] in TERMINAL:
+                    outcomes.forget(mconn, task_id)
+
     def reset(self, model_ids: Iterable[str]) -> None:
         """Stop every task, wait for workers to go idle (bounded), and reseed model data."""
+        self.crash_points.disarm()
         with self._lock:
             for ev in self._cancel.values():
                 ev.set()
@@ -188,6 +212,7 @@ class TaskService:
     def shutdown(self) -> None:
         """Stop the workers (emulator stop)."""
         self._stop.set()
+        self.crash_points.disarm()
         with self._lock:
             for ev in self._cancel.values():
                 ev.set()
@@ -220,7 +245,8 @@ class TaskService:
         self._enqueue(field(model, "id"), task_id)
         return {"taskId": task_id, "taskState": NOT_STARTED, "creationTime": now}
 
-    def _task_row(self, model: Any, kind: str, object_id: str, task_id: str) -> sqlite3.Row:
+    def task_row(self, model: Any, kind: str, object_id: str, task_id: str) -> sqlite3.Row:
+        """The task's row; 404 unless it belongs to this model, kind and object."""
         row = q.get_task(self.db.conn(), task_id)
         if (
             row is None
@@ -233,7 +259,7 @@ class TaskService:
 
     def status(self, model: Any, kind: str, object_id: str, task_id: str) -> dict[str, Any]:
         """``GET …/tasks/{taskId}`` (§4.6.4)."""
-        return task_json(self._task_row(model, kind, object_id, task_id))
+        return task_json(self.task_row(model, kind, object_id, task_id))
 
     def list(self, model: Any, kind: str, object_id: str) -> list[dict[str, Any]]:
         """``GET …/tasks``: every user's tasks, oldest first; unknown parent → empty (§4.6.5)."""
@@ -252,7 +278,7 @@ class TaskService:
         self, model: Any, user: User, kind: str, object_id: str, task_id: str
     ) -> dict[str, Any]:
         """``DELETE …/tasks/{taskId}``: queued → CANCELLED now; running → CANCELLING (§4.6.6)."""
-        row = self._task_row(model, kind, object_id, task_id)
+        row = self.task_row(model, kind, object_id, task_id)
         conn = self.db.conn()
         with self._lock:
             row = q.get_task(conn, task_id)
@@ -323,7 +349,7 @@ class TaskService:
             )
         model_id, user_id = row["model_id"], row["user_id"]
         model = self.directory.model_spec(model_id)
-        pending = _Pending()
+        pending = Pending()
         last = [0.0, "Processing ..."]
 
         def progress(fraction: float, step: str) -> None:
@@ -361,6 +387,14 @@ class TaskService:
         try:
             outcome = run_action(ctx, row["object_id"], mapping=mapping)
             self._play_steps(task_id, cancel)
+            recorded = outcomes.RecordedOutcome(
+                task_id=task_id,
+                current_step=outcome.current_step or "Complete.",
+                result=outcome.result_dict(),
+                pending=pending,
+            )
+            outcomes.record(conn, recorded)  # with the data, in one transaction
+            self.crash_points.reach(BEFORE_MODEL_COMMIT)
         except (TaskCancelled, _Cancelled):
             conn.execute("ROLLBACK")
             self._discard(pending)
@@ -381,14 +415,19 @@ class TaskService:
             )
             return
         conn.execute("COMMIT")
-        self._install(model_id, user_id, task_id, pending, outcome)
-        result = outcome.result_dict()
+        self.crash_points.reach(AFTER_MODEL_COMMIT)
+        self._complete(model_id, user_id, recorded)
+        outcomes.forget(conn, task_id)
+
+    def _complete(self, model_id: str, user_id: str, done: outcomes.RecordedOutcome) -> None:
+        """Install a committed task's outputs and report its outcome (after a crash, again)."""
+        self._install(model_id, user_id, done.task_id, done.pending, done.result)
         self._finalize(
-            task_id,
+            done.task_id,
             state=COMPLETE,
             progress=1.0,
-            current_step=outcome.current_step or "Complete.",
-            result_json=json.dumps(result),
+            current_step=done.current_step,
+            result_json=json.dumps(done.result),
         )
 
     def _finalize(self, task_id: str, **fields: Any) -> None:
@@ -412,12 +451,12 @@ class TaskService:
         if cancel.is_set():
             raise _Cancelled
 
-    def _discard(self, pending: _Pending) -> None:
+    def _discard(self, pending: Pending) -> None:
         for name in pending.blob_names():
             self.blobs.delete(name)
 
     def _install(
-        self, model_id: str, user_id: str, task_id: str, pending: _Pending, outcome: Any
+        self, model_id: str, user_id: str, task_id: str, pending: Pending, result: dict[str, Any]
     ) -> None:
         for export_id, blobs in pending.exports:
             self.files.install_output(model_id, user_id, export_id, blobs)
@@ -437,9 +476,9 @@ class TaskService:
             if old and old != name:
                 self.blobs.delete(old)
         # A clean run of an import removes that user's dump of it (§4.7.1 retention).
-        for out in [outcome, *list(getattr(outcome, "nested", []) or [])]:
-            oid = out.object_id
-            if oid.startswith("112") and oid not in pending.dumps and out.successful:
+        for out in [result, *list(result.get("nestedResults") or [])]:
+            oid = str(out.get("objectId", ""))
+            if oid.startswith("112") and oid not in pending.dumps and out.get("successful"):
                 old = q.delete_dump(conn, model_id, user_id, oid)
                 if old:
                     self.blobs.delete(old)
@@ -470,95 +509,6 @@ class TaskService:
             current_step="Cancelled.",
             result_json=json.dumps(result),
         )
-
-    # ---- dumps (§4.7) -------------------------------------------------------------------------
-    def dump(
-        self,
-        model: Any,
-        user: User,
-        kind: str,
-        object_id: str,
-        task_id: str,
-        nested_id: str | None = None,
-    ) -> tuple[Iterator[bytes], int] | None:
-        """The dump CSV of a task (or of one nested import of a process task).
-
-        Returns None when the task has no dump (204); raises 404 when it was replaced or expired.
-        """
-        row = self._task_row(model, kind, object_id, task_id)
-        result = json.loads(row["result_json"]) if row["result_json"] else None
-        if result is None:
-            return None
-        target = object_id if nested_id is None else nested_id
-        if nested_id is not None:
-            nested = [n for n in result.get("nestedResults", []) if n.get("objectId") == nested_id]
-            if not nested:
-                raise not_found()
-            if not nested[0].get("failureDumpAvailable"):
-                return None
-        elif not result.get("failureDumpAvailable"):
-            return None
-        conn = self.db.conn()
-        dump = q.get_dump(conn, field(model, "id"), user.id, target)
-        now = self.clock.now_ms()
-        if dump is None or dump["task_id"] != task_id:
-            raise not_found()
-        if dump["accessed_ms"] + DUMP_TTL_S * 1000 <= now or not self.blobs.exists(dump["blob"]):
-            old = q.delete_dump(conn, field(model, "id"), user.id, target)
-            if old:
-                self.blobs.delete(old)
-            raise not_found()
-        q.touch_dump(conn, field(model, "id"), user.id, target, now)
-        return self.blobs.read(dump["blob"]), dump["size"]
-
-    def _dump_row(
-        self, model: Any, user: User, kind: str, object_id: str, task_id: str, nested_id: str | None
-    ) -> tuple[str, int]:
-        found = self.dump(model, user, kind, object_id, task_id, nested_id)
-        if found is None:
-            raise not_found()
-        pieces, size = found
-        if hasattr(pieces, "close"):
-            pieces.close()  # type: ignore[attr-defined]
-        dump = q.get_dump(self.db.conn(), field(model, "id"), user.id, nested_id or object_id)
-        assert dump is not None
-        return dump["blob"], size
-
-    def dump_chunks(
-        self,
-        model: Any,
-        user: User,
-        kind: str,
-        object_id: str,
-        task_id: str,
-        nested_id: str | None = None,
-    ) -> list[dict[str, str]]:
-        """Dump chunk list (≤ 10 MB chunks, ids from 0)."""
-        _, size = self._dump_row(model, user, kind, object_id, task_id, nested_id)
-        count = max(1, -(-size // self.dump_chunk_bytes))
-        return [{"id": str(i), "name": f"Chunk {i}"} for i in range(count)]
-
-    def dump_chunk(
-        self,
-        model: Any,
-        user: User,
-        kind: str,
-        object_id: str,
-        task_id: str,
-        chunk_id: str,
-        nested_id: str | None = None,
-    ) -> tuple[Iterator[bytes], int]:
-        """One dump chunk's bytes."""
-        blob, size = self._dump_row(model, user, kind, object_id, task_id, nested_id)
-        if not chunk_id.isdigit() or not chunk_id.isascii():
-            raise not_found()
-        n = int(chunk_id)
-        count = max(1, -(-size // self.dump_chunk_bytes))
-        if n >= count:
-            raise not_found()
-        start = n * self.dump_chunk_bytes
-        length = min(self.dump_chunk_bytes, size - start)
-        return self.blobs.read(blob, offset=start, length=length), length
 
 
 def task_json(row: sqlite3.Row) -> dict[str, Any]:

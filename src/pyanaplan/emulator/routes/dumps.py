@@ -23,7 +23,7 @@ def _args(request: Request) -> tuple[str, str, str, str | None]:
 async def dump(request: Request) -> Response:
     """Whole dump as text/plain CSV; 204 when the task has none; 404 when replaced or expired."""
     user, model = await api_model(request)
-    found = await call(platform(request).tasks.dump, model, user, *_args(request))
+    found = await call(platform(request).dumps.dump, model, user, *_args(request))
     if found is None:
         return empty(204)
     pieces, size = found
@@ -32,7 +32,7 @@ async def dump(request: Request) -> Response:
 
 async def dump_chunks(request: Request) -> Response:
     user, model = await api_model(request)
-    items = await call(platform(request).tasks.dump_chunks, model, user, *_args(request))
+    items = await call(platform(request).dumps.dump_chunks, model, user, *_args(request))
     return page(request, "chunks", items, model_schema(model.id, "chunk", listing=True))
 
 
@@ -40,7 +40,7 @@ async def dump_chunk(request: Request) -> Response:
     user, model = await api_model(request)
     kind, object_id, task_id, nested_id = _args(request)
     pieces, size = await call(
-        platform(request).tasks.dump_chunk,
+        platform(request).dumps.dump_chunk,
         model,
         user,
         kind,

@@ -344,7 +344,7 @@ def _dump_args(request: Request) -> tuple[str, str, str, str | None]:
 async def dump(request: Request) -> Response:
     """Import dump / process nested dump: text/plain CSV, 204 when there is none (§4.7)."""
     user, model = await legacy_model(request)
-    found = await call(platform(request).tasks.dump, model, user, *_dump_args(request))
+    found = await call(platform(request).dumps.dump, model, user, *_dump_args(request))
     if found is None:
         return empty(204)
     pieces, size = found
@@ -353,14 +353,14 @@ async def dump(request: Request) -> Response:
 
 async def dump_chunks(request: Request) -> Response:
     user, model = await legacy_model(request)
-    return bare(await call(platform(request).tasks.dump_chunks, model, user, *_dump_args(request)))
+    return bare(await call(platform(request).dumps.dump_chunks, model, user, *_dump_args(request)))
 
 
 async def dump_chunk(request: Request) -> Response:
     user, model = await legacy_model(request)
     kind, object_id, task_id, nested_id = _dump_args(request)
     pieces, size = await call(
-        platform(request).tasks.dump_chunk,
+        platform(request).dumps.dump_chunk,
         model,
         user,
         kind,

@@ -88,6 +88,37 @@ def delete_model_data(conn: sqlite3.Connection, model_id: str) -> None:
     conn.execute(f"DELETE FROM list_items WHERE list_key IN ({keys})", (model_id,))
 
 
+# -- task outcomes (written with the task's data) -------------------------------------------
+
+
+def put_task_outcome(
+    conn: sqlite3.Connection,
+    task_id: str,
+    *,
+    current_step: str,
+    result_json: str,
+    pending_json: str,
+) -> None:
+    """Record a task's outcome inside the transaction that holds its data."""
+    conn.execute(
+        "INSERT OR REPLACE INTO task_outcomes (task_id, current_step, result_json, pending_json)"
+        " VALUES (?, ?, ?, ?)",
+        (task_id, current_step, result_json, pending_json),
+    )
+
+
+def get_task_outcome(conn: sqlite3.Connection, task_id: str) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM task_outcomes WHERE task_id = ?", (task_id,)).fetchone()
+
+
+def task_outcome_ids(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT task_id FROM task_outcomes ORDER BY task_id")]
+
+
+def delete_task_outcome(conn: sqlite3.Connection, task_id: str) -> None:
+    conn.execute("DELETE FROM task_outcomes WHERE task_id = ?", (task_id,))
+
+
 # -- list items -----------------------------------------------------------------------------
 
 

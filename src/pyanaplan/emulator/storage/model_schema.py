@@ -15,6 +15,9 @@ Design (chosen for import throughput and bounded memory):
 * ``module_cells``: one row per dimension-item combination (up to four dimensions, unused ones
   0), holding every input line item's value in one JSON object keyed by line-item ID. Calculated
   line items are never stored; exports compute them. The primary key order is the export order.
+* ``task_outcomes``: a finished task's reported outcome, written in the same transaction as the
+  task's data (engine/outcomes.py). The platform database records the outcome a moment later;
+  a row still here at start-up means the emulator died in between, and recovery copies it over.
 """
 
 from __future__ import annotations
@@ -47,4 +50,11 @@ CREATE TABLE IF NOT EXISTS module_cells (
     data        TEXT    NOT NULL DEFAULT '{}',
     PRIMARY KEY (module_key, d1, d2, d3, d4)
 ) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS task_outcomes (
+    task_id       TEXT PRIMARY KEY,
+    current_step  TEXT NOT NULL,
+    result_json   TEXT NOT NULL,
+    pending_json  TEXT NOT NULL
+);
 """

@@ -148,8 +148,7 @@ def create_file_once(
             ids = {int(r["file_id"]) for r in created_files(conn, model_id)}
             file_id = str(max(ids | taken_ids | {first_id}) + 1)
             conn.execute(
-                "INSERT INTO created_files (model_id, file_id, name, owner_id)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT INTO created_files (model_id, file_id, name, owner_id) VALUES (?, ?, ?, ?)",
                 (model_id, file_id, name, owner_id),
             )
     except BaseException:
