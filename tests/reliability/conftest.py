@@ -277,7 +277,9 @@ _METHOD_NOTES = [
     "lands mid-transfer); *chunks sent twice* counts every chunk request beyond the first, "
     "across the killed run and its rerun.",
     "- **Emulator crashes**: `pyanaplan emulator serve --data-dir DIR --port P` SIGKILLed and "
-    "restarted on the same directory.",
+    "restarted on the same directory. The window between the model and platform commits is hit "
+    "on purpose, not by timing: a crash point (`POST /__emulator__/crash-points`) parks the task "
+    "worker there, and the kill follows once the emulator reports the point reached.",
     "- **Unreadable file as root**: root ignores `chmod 000`, so the CLI runs with "
     "CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH dropped from its bounding set (prctl "
     "PR_CAPBSET_DROP before exec); then the file really is unreadable to it.",

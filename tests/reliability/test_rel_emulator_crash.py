@@ -6,6 +6,11 @@
 * Mid-import: the task that was running when the server died is reported failed (or cancelled)
   after the restart, and the model data is exactly as before (the export output is unchanged);
   the same import then applies normally, which shows the check can tell the difference.
+* Between the two databases: a crash point parks the task worker just before or just after the
+  model database commits (the platform database still says IN_PROGRESS), the server is killed
+  there, and after the restart the task's reported outcome matches the model data: committed
+  rows are reported as the task's real result (a process's export output installed), rolled-back
+  ones as failed with no changes.
 """
 
 from __future__ import annotations

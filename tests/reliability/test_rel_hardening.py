@@ -8,12 +8,17 @@
 * Oversized JSON bodies and gzip bombs are refused with 413, not buffered or crashed on.
 * A hypothesis fuzz of paths, methods and bodies against the bulk endpoints finds no 500 and no
   hang (bounded in examples and time); test_rel_schemathesis.py adds the schema-driven run.
+* Hostile values: NaN, ±Infinity, 1e999, wrong types and 50,000-level nesting on the control API
+  and on file and task POSTs are 4xx, never 500, and never leave the server broken; requests a
+  web page could send to the control API (no token, form bodies, Origin) change nothing.
+* Simultaneous ``POST files/{name}`` of one name create exactly one file per user.
 """
 
 from __future__ import annotations
 
 import gzip
 import re
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -584,3 +589,225 @@ def test_control_api_refuses_non_loopback_clients(emu: Any, figures: Any) -> Non
         result=f"{len(refused)}/{len(routes)} refused with 403",
     )
     assert refused == statuses, {k: v for k, v in statuses.items() if v != 403}
+
+
+# ---- hostile values: control API and request bodies (issue 10 items 7 and 8) ---------------------
+HOSTILE_NUMBERS = [b"NaN", b"Infinity", b"-Infinity", b"1e999", b"-1e999", b"1e308", b"-1"]
+HOSTILE_NUMBERS += [b'"1"', b"null", b"true", b"[]", b"{}", b"1" + b"0" * 5000, b"2.5"]
+CONTROL_FIELDS = {
+    "clock": ["advance_s"],
+    "task-timing": ["steps", "step_s"],
+    "bandwidth": ["request_bps", "response_bps"],
+    "oauth": ["interval_s"],
+    "faults": ["times", "fraction", "delay_s", "retry_after", "status"],
+    "crash-points": ["point"],
+}
+DEEP = b"[" * 50_000 + b"]" * 50_000
+
+
+def _control_probe(emu: Any, api: httpx2.Client, name: str, body: bytes) -> tuple[int, str]:
+    """POST one hostile control body; returns (status, problem or '').
+
+    A refused value must leave the emulator serving as before. A legal value that was accepted
+    (2.5 bytes per second is a legal, if slow, cap) is undone by a reset before the check.
+    """
+    response = httpx2.post(
+        f"{emu.origin}/__emulator__/{name}", content=body, headers=emu.control_headers, timeout=10
+    )
+    problem = ""
+    if response.status_code >= 500:
+        problem = f"{response.status_code} for {name} {body[:60]!r}"
+    if response.status_code < 400:
+        emu.reset()
+        api.headers["Authorization"] = f"AnaplanAuthToken {_token(emu)}"
+    if not problem and api.get("/2/0/users/me").status_code != 200:
+        problem = f"server broken after {name} {body[:60]!r} ({response.status_code})"
+    return response.status_code, problem
+
+
+@pytest.mark.parametrize(
+    "per_endpoint",
+    [pytest.param(1, id="fast"), pytest.param(99, id="full", marks=pytest.mark.slow)],
+)
+def test_hostile_control_values_never_break_the_emulator(
+    emu: Any, figures: Any, per_endpoint: int
+) -> None:
+    """Numeric control fields (the first of each endpoint in the fast run, all in the full one)
+    with NaN, ±Infinity, 1e999, huge, negative, wrong-typed and nested values: a 4xx (or a legal
+    value accepted), never a 500, and later requests still work. ``{"advance_s": NaN}`` used to
+    make every later request a 500 until restart."""
+    statuses: set[int] = set()
+    problems: list[str] = []
+    probes = 0
+    with _api(emu) as api:
+        for name, all_fields in CONTROL_FIELDS.items():
+            fields = all_fields[:per_endpoint]
+            base = b'"status": 500, ' if name == "faults" else b""
+            for field_name in fields:
+                for value in [*HOSTILE_NUMBERS, b"[" * 200 + b"]" * 200]:
+                    body = b"{" + base + b'"' + field_name.encode() + b'": ' + value + b"}"
+                    status, problem = _control_probe(emu, api, name, body)
+                    probes += 1
+                    statuses.add(status)
+                    if problem:
+                        problems.append(problem)
+            status, problem = _control_probe(emu, api, name, DEEP)
+            probes += 1
+            statuses.add(status)
+            if problem:
+                problems.append(problem)
+    figures.hardening_check(
+        check="hostile control-API values (NaN, ±Infinity, 1e999, 5000-digit, negative, "
+        "wrong types, 50,000-level nesting) on "
+        + ("every control field" if per_endpoint > 1 else "one field per control endpoint"),
+        probes=probes,
+        result=f"{len(problems)} 5xx or broken-server results; statuses {sorted(statuses)}",
+    )
+    assert not problems, "\n".join(problems[:20])
+    assert 400 in statuses
+
+
+def test_control_requests_from_web_pages_are_refused(emu: Any, figures: Any) -> None:
+    """What a page the developer has open could send to a local emulator: simple cross-site
+    POSTs (form and text bodies, no token) and requests marked by the browser. None may act."""
+    emu.inject(path="/never/matches", status=500, times=3)  # a reset would remove it
+    page_requests = [
+        ("text/plain, no token", {"Content-Type": "text/plain"}),
+        ("form, no token", {"Content-Type": "application/x-www-form-urlencoded"}),
+        ("JSON, no token", {"Content-Type": "application/json"}),
+        ("with token, Origin", {**emu.control_headers, "Origin": "https://evil.example"}),
+        ("with token, Sec-Fetch-Site", {**emu.control_headers, "Sec-Fetch-Site": "cross-site"}),
+        ("with token, text/plain", {**emu.control_headers, "Content-Type": "text/plain"}),
+    ]
+    statuses = {}
+    for label, headers in page_requests:
+        for path in ("reset", "faults", "clock"):
+            body = b'{"status": 500, "times": 9}' if path == "faults" else b'{"advance_s": 60}'
+            response = httpx2.post(
+                f"{emu.origin}/__emulator__/{path}", content=body, headers=headers, timeout=10
+            )
+            statuses[f"{label} -> {path}"] = response.status_code
+    faults = emu.app.state.platform.control.faults()
+    figures.hardening_check(
+        check="control API requests a web page could send (no token, form/text bodies, "
+        "Origin, Sec-Fetch-Site)",
+        probes=len(statuses),
+        result=f"statuses {sorted(set(statuses.values()))}; emulator state unchanged: "
+        f"{len(faults) == 1 and emu.app.state.platform.clock.offset_s == 0}",
+    )
+    assert all(s in (401, 403, 415) for s in statuses.values()), statuses
+    assert len(faults) == 1 and emu.app.state.platform.clock.offset_s == 0
+
+
+HOSTILE_BODIES = [
+    ("50,000-level array", DEEP),
+    ("50,000-level object", b'{"a":' * 50_000 + b"1" + b"}" * 50_000),
+    ("chunkCount 1e999", b'{"chunkCount": 1e999}'),
+    ("chunkCount -Infinity", b'{"chunkCount": -Infinity}'),
+    ("chunkCount NaN", b'{"chunkCount": NaN}'),
+    ("localeName not a string", b'{"localeName": 5}'),
+    ("mappingParameters not a list", b'{"localeName": "en_US", "mappingParameters": "x"}'),
+    ("mapping entry without entityName", b'{"mappingParameters": [{"entityType": "Version"}]}'),
+]
+
+
+def test_hostile_bodies_on_file_and_task_posts_are_400(emu: Any, figures: Any) -> None:
+    targets = {
+        "file POST": f"{MB}/files/{SALES_FILE}",
+        "task POST": f"{MB}/imports/{SALES_IMPORT}/tasks",
+        "v1.3 file POST": f"/1/3/workspaces/{WS}/models/{MODEL}/files/{SALES_FILE}",
+    }
+    results: dict[str, int] = {}
+    with _api(emu) as api:
+        tasks_before = api.get(f"{MB}/imports/{SALES_IMPORT}/tasks").json().get("tasks", [])
+        for label, body in HOSTILE_BODIES:
+            for target, path in targets.items():
+                if "chunkCount" in label and target == "task POST":
+                    continue  # chunkCount means nothing to a task (ignored, like any unknown)
+                if ("locale" in label or "mapping" in label) and target != "task POST":
+                    continue
+                headers = {"Content-Type": "application/json"}
+                if path.startswith("/1/3"):  # the v1.3 tree signs in with Basic per request
+                    response = httpx2.post(
+                        f"{emu.api_url}{path}",
+                        content=body,
+                        headers=headers,
+                        auth=emu.users[0],
+                        timeout=30,
+                    )
+                else:
+                    response = api.post(path, content=body, headers=headers)
+                results[f"{label} on {target}"] = response.status_code
+                if response.status_code == 400:
+                    envelope = response.json()
+                    assert envelope["status"]["code"] == 400 and envelope["path"] == path
+        tasks_after = api.get(f"{MB}/imports/{SALES_IMPORT}/tasks").json().get("tasks", [])
+        assert api.get(f"{MB}/files").status_code == 200
+    figures.hardening_check(
+        check="hostile JSON on file and task POSTs (deep nesting, non-finite chunkCount, "
+        "wrong-typed localeName / mappingParameters)",
+        probes=len(results),
+        result=f"statuses {sorted(set(results.values()))}; tasks started: "
+        f"{len(tasks_after) - len(tasks_before)}",
+    )
+    assert set(results.values()) == {400}, results
+    assert tasks_after == tasks_before
+
+
+# ---- simultaneous creates of one file name (issue 10 item 10) ------------------------------------
+def _create_race(emu: Any, name: str, users: list[int]) -> list[str]:
+    tokens = [_token(emu, u) for u in users]
+    barrier = threading.Barrier(len(tokens))
+    ids: list[str] = []
+    failures: list[str] = []
+
+    def create(token: str) -> None:
+        with httpx2.Client(
+            base_url=emu.api_url,
+            headers={"Authorization": f"AnaplanAuthToken {token}"},
+            timeout=30,
+        ) as client:
+            client.get("/2/0/users/me")  # connected before the barrier
+            barrier.wait(timeout=20)
+            response = client.post(f"{MB}/files/{name}", json={"chunkCount": -1})
+            if response.status_code == 200:
+                ids.append(response.json()["file"]["id"])
+            else:
+                failures.append(f"{response.status_code} {response.text[:100]}")
+
+    threads = [threading.Thread(target=create, args=(t,)) for t in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not failures, failures
+    return ids
+
+
+@pytest.mark.parametrize(
+    "rounds",
+    [pytest.param(3, id="fast"), pytest.param(30, id="full", marks=pytest.mark.slow)],
+)
+def test_simultaneous_file_creates_make_one_file(emu: Any, figures: Any, rounds: int) -> None:
+    """Eight simultaneous `POST files/{name}` per round (two users in the full run's odd
+    rounds): each user ends with exactly one file of that name."""
+    duplicates = 0
+    requests = 0
+    for n in range(rounds):
+        users = [0] * 8 if n % 2 == 0 else [0, 1] * 4
+        name = f"Race {n}.csv"
+        ids = _create_race(emu, name, users)
+        requests += len(users)
+        for user in set(users):
+            with _api(emu, user) as api:
+                files = api.get(f"{MB}/files").json()["files"]
+            same = [f for f in files if f["name"] == name]
+            duplicates += len(same) - 1
+            assert len(same) == 1, (n, user, same)
+        assert len(set(ids)) == len(set(users)), (n, ids)
+    figures.hardening_check(
+        check=f"simultaneous POST files/{{name}} ({rounds} rounds of 8 concurrent requests, "
+        "one or two users)",
+        probes=requests,
+        result=f"{duplicates} duplicate files",
+    )
