@@ -1,4 +1,4 @@
-"""Failure dumps (§4.7): a task's dump CSV, its chunk list and chunks, with 48 h retention.
+"""Failure dumps (api-notes §4.7): a task's dump CSV, its chunk list and chunks; 48 h retention.
 
 The task worker stores dumps (engine/tasks.py); this module only serves them. A dump belongs to
 one user and object and is replaced by that user's next dump of the object, so a task's dump
@@ -30,7 +30,7 @@ class DumpService:
         blobs: byte storage.
         clock: engine clock (48 h retention since last access).
         task_row: (model, kind, object id, task id) -> the task's row, or 404.
-        dump_chunk_bytes: size of dump chunks (≤ 10 MB, §4.7.1).
+        dump_chunk_bytes: size of dump chunks (≤ 10 MB, api-notes §4.7.1).
     """
 
     def __init__(

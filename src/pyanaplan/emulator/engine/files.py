@@ -556,7 +556,8 @@ class FileService:
     def install_output(
         self, model_id: str, user_id: str, file_id: str, blobs: list[tuple[str, int]]
     ) -> None:
-        """Make an export's output the user's content of file ``file_id`` (same id, §4.5.6).
+        """Make an export's output the user's content of file ``file_id`` (same id; api-notes
+        §4.5.6).
 
         Idempotent: installing the same blobs again changes nothing.
         """

@@ -4,7 +4,8 @@ Anaplan's help shows the body as ``{"localeName": "en_US", "mappingParameters": 
 "Version", "entityName": "Actual"}]}`` (help page "Import with mapping data"). Clients also send
 extra and null fields (Anaplan Connect serialises its whole definition object, with
 ``connectorParameters: null`` and ``mappingParameters: null``), so unknown and null fields are
-ignored; but a field that is present with the wrong type is a 400, not something to run with.
+ignored; but a field that is present with the wrong type is a 400, not something to run with
+(api-notes §4.6.3).
 """
 
 from __future__ import annotations

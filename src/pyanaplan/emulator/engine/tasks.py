@@ -1,4 +1,4 @@
-"""Tasks (§4.6.3-§4.6.6): start, run, report, cancel, recover (dumps are served by dumps.py).
+"""Tasks (api-notes §4.6.3-§4.6.6): start, run, report, cancel, recover (dumps: dumps.py).
 
 Each model has one FIFO worker thread. The worker opens a transaction on the model's database,
 calls the model engine's ``run_action``, plays the configured progress steps, records the outcome
@@ -222,7 +222,7 @@ class TaskService:
 
     # ---- API ----------------------------------------------------------------------------------
     def start(self, model: Any, user: User, kind: str, object_id: str, body: Any) -> dict[str, Any]:
-        """``POST …/{kind}/{id}/tasks`` → NOT_STARTED (§4.6.3); the body is checked by
+        """``POST …/{kind}/{id}/tasks`` → NOT_STARTED (api-notes §4.6.3); the body is checked by
         `parse_task_body` (unknown and null fields ignored, wrong types a 400)."""
         if object_id not in kind_objects(model, kind):
             raise not_found()
