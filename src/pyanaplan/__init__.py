@@ -63,6 +63,7 @@ if TYPE_CHECKING:
         User,
         Workspace,
     )
+    from pyanaplan.tasks.outcome import Outcome, TaskOutcome
     from pyanaplan.tasks.results import TaskCounts, TaskResult
     from pyanaplan.transfer.download import DownloadResult
     from pyanaplan.transfer.upload import UploadResult
@@ -97,6 +98,7 @@ _EXPORTS: dict[str, str] = {
     "NameNotFoundError": "pyanaplan.errors",
     "NameResolutionError": "pyanaplan.errors",
     "NotFoundError": "pyanaplan.errors",
+    "Outcome": "pyanaplan.tasks.outcome",
     "PermissionDeniedError": "pyanaplan.errors",
     "Process": "pyanaplan.models",
     "ProcessMetadata": "pyanaplan.models",
@@ -107,6 +109,7 @@ _EXPORTS: dict[str, str] = {
     "Settings": "pyanaplan._config",
     "TaskCounts": "pyanaplan.tasks.results",
     "TaskFailedError": "pyanaplan.errors",
+    "TaskOutcome": "pyanaplan.tasks.outcome",
     "TaskTimeoutError": "pyanaplan.errors",
     "TaskResult": "pyanaplan.tasks.results",
     "TaskSummary": "pyanaplan.models",
@@ -144,6 +147,7 @@ __all__ = [
     "NameNotFoundError",
     "NameResolutionError",
     "NotFoundError",
+    "Outcome",
     "PermissionDeniedError",
     "Process",
     "ProcessMetadata",
@@ -153,6 +157,7 @@ __all__ = [
     "Settings",
     "TaskCounts",
     "TaskFailedError",
+    "TaskOutcome",
     "TaskResult",
     "TaskSummary",
     "TaskTimeoutError",

@@ -552,6 +552,8 @@ class Client:
         check: bool,
         on_task_progress: TaskProgress | None,
         download_to: str | os.PathLike[str] | IO[bytes] | None = None,
+        accept_partial: bool = False,
+        fail_on_ignored: bool = False,
     ) -> TaskResult:
         from pyanaplan.tasks.run import run_task
 
@@ -569,6 +571,8 @@ class Client:
             timeout_s=timeout_s,
             dump_dir=Path(dump_dir) if dump_dir is not None else None,
             check=check,
+            accept_partial=accept_partial,
+            fail_on_ignored=fail_on_ignored,
             on_task_progress=on_task_progress,
             download_to=download_to,
         )
@@ -584,17 +588,29 @@ class Client:
         timeout_s: float | None = None,
         dump_dir: str | os.PathLike[str] | None = None,
         check: bool = True,
+        accept_partial: bool = False,
+        fail_on_ignored: bool = False,
         on_task_progress: TaskProgress | None = None,
     ) -> TaskResult:
         """Run an import and wait for it; returns a TaskResult.
 
+        Whether it worked is decided from every signal of the result (`result.outcome`): rows
+        rejected are a failure even when Anaplan says `successful: true`.
+
+        Args:
+            accept_partial: Accept a load that rejected rows (`outcome.status` PARTIAL) instead
+                of raising; the dumps are downloaded either way.
+            fail_on_ignored: Raise for ignored rows too (by default they are only reported in
+                `outcome.notes`).
+
         Raises:
-            TaskFailedError: The import completed unsuccessfully (dumps already downloaded),
-                unless check=False.
+            TaskFailedError: The import failed, was cancelled, or rejected rows without
+                `accept_partial` (dumps already downloaded), unless check=False.
         """
         return self._run(
             "import", name, workspace=workspace, model=model, mapping=mapping, wait=wait,
             timeout_s=timeout_s, dump_dir=dump_dir, check=check, on_task_progress=on_task_progress,
+            accept_partial=accept_partial, fail_on_ignored=fail_on_ignored,
         )  # fmt: skip
 
     def run_action(
@@ -626,12 +642,23 @@ class Client:
         timeout_s: float | None = None,
         dump_dir: str | os.PathLike[str] | None = None,
         check: bool = True,
+        accept_partial: bool = False,
+        fail_on_ignored: bool = False,
         on_task_progress: TaskProgress | None = None,
     ) -> TaskResult:
-        """Run a process and wait for it; returns a TaskResult with nested results."""
+        """Run a process and wait for it; returns a TaskResult with nested results.
+
+        `accept_partial` and `fail_on_ignored` work as for `run_import`, over every import the
+        process ran.
+
+        Raises:
+            TaskFailedError: A step failed, the process was cancelled, or an import in it
+                rejected rows without `accept_partial` (dumps downloaded), unless check=False.
+        """
         return self._run(
             "process", name, workspace=workspace, model=model, mapping=mapping, wait=wait,
             timeout_s=timeout_s, dump_dir=dump_dir, check=check, on_task_progress=on_task_progress,
+            accept_partial=accept_partial, fail_on_ignored=fail_on_ignored,
         )  # fmt: skip
 
     def run_export(

@@ -1,20 +1,30 @@
 """TaskResult: the parsed outcome of an import, export, action or process task.
 
-`COMPLETE` is not success (reference §10.1): success needs `result.successful`, every nested result
-of a process successful too, and `currentStep` other than `"Failed."`. Row counts come from the
-key/value pairs in `result.details[].values` (§4.6.4), summed over details and nested results, so
-list imports (`hierarchyRowsProcessed`), module imports and any detail type Anaplan adds later
-are read the same way.
+A COMPLETE task is not necessarily a successful one. Whether it did its job is decided by
+`tasks.outcome.decide_outcome` from every signal of the result (`successful`,
+`failureDumpAvailable`, the row counts in `details`, nested results, `currentStep`);
+`parse_task_result` stores that decision as `TaskResult.outcome` and sets `successful` from it.
+Row counts come from the key/value pairs in `result.details[].values`, summed over details and
+nested results, so list imports (`hierarchyRowsProcessed`), module imports and any detail type
+Anaplan adds later are read the same way.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pyanaplan.models.tasks import TaskDetail, TaskResultPayload, TaskStatus
+from pyanaplan.tasks.outcome import (
+    IGNORED_KEYS,
+    WARNING_KEYS,
+    Outcome,
+    TaskOutcome,
+    decide_outcome,
+)
 
 __all__ = [
     "KINDS",
@@ -22,6 +32,7 @@ __all__ = [
     "ResultDetail",
     "TaskCounts",
     "TaskResult",
+    "judge_result",
     "kind_of_object",
     "parse_task_result",
 ]
@@ -35,16 +46,17 @@ KINDS: dict[str, str] = {
 }
 #: States after which a task never changes (§10.2). CANCELLING is not one of them.
 TERMINAL_STATES = frozenset({"COMPLETE", "CANCELLED"})
-FAILED_STEP = "Failed."
 
 # detail value key -> TaskCounts field; the first key present in a detail wins for that field.
 _COUNT_KEYS: dict[str, tuple[str, ...]] = {
     "rows_successful": ("successRowCount",),
     "rows_failed": ("failedCount", "errorRowCount"),
-    "rows_ignored": ("ignoredCount",),
+    "rows_ignored": IGNORED_KEYS,
     "created": ("createdCount", "successCreateCount"),
     "updated": ("updatedCount", "successUpdateCount"),
     "total": ("totalRowCount",),
+    "rows_invalid": ("invalidCount",),
+    "rows_with_warnings": WARNING_KEYS,
 }
 # Object id prefix -> kind (§2.5), to label the nested results of a process.
 _PREFIX_KIND = {"112": "import", "116": "export", "117": "action", "118": "process"}
@@ -60,14 +72,14 @@ class TaskCounts:
     created: int | None = None
     updated: int | None = None
     total: int | None = None
+    rows_invalid: int | None = None
+    rows_with_warnings: int | None = None
 
     def __add__(self, other: TaskCounts) -> TaskCounts:
         def plus(a: int | None, b: int | None) -> int | None:
             return None if a is None and b is None else (a or 0) + (b or 0)
 
-        return TaskCounts(
-            *(plus(getattr(self, f), getattr(other, f)) for f in _COUNT_KEYS)  # type: ignore[arg-type]
-        )
+        return TaskCounts(**{f: plus(getattr(self, f), getattr(other, f)) for f in _COUNT_KEYS})
 
 
 @dataclass(frozen=True)
@@ -97,7 +109,9 @@ class TaskResult:
         object_id: Id of the import/export/action/process.
         object_name: Its name.
         state: taskState as the server sent it (NOT_STARTED … COMPLETE, CANCELLED).
-        successful: True/False once terminal (CANCELLED is False); None while running.
+        successful: True once terminal when the task did everything it was asked, judged from
+            every signal (`outcome.status` is SUCCEEDED): False for rejected rows even when the
+            server said `successful: true`, for failures and for CANCELLED; None while running.
         current_step: The server's `currentStep` text.
         progress: 0..1.
         counts: Row counts summed over details (and nested results).
@@ -108,6 +122,8 @@ class TaskResult:
         failure_dump_available: The server says a failure dump exists.
         creation_time_ms: Task creation time, epoch milliseconds.
         cancelled_by: Who cancelled the task, when it was cancelled.
+        server_successful: `result.successful` exactly as the server sent it (None: no result).
+        outcome: The decision about this result (status, counts, reasons); see `tasks.outcome`.
     """
 
     task_id: str
@@ -126,96 +142,109 @@ class TaskResult:
     failure_dump_available: bool = False
     creation_time_ms: int | None = None
     cancelled_by: str | None = None
+    server_successful: bool | None = None
+    outcome: TaskOutcome = field(default_factory=lambda: TaskOutcome(Outcome.UNFINISHED))
 
     @property
     def terminal(self) -> bool:
         """True once the task cannot change any more."""
         return self.state in TERMINAL_STATES
 
-    def describe(self) -> str:
-        """A one-line summary naming the object, e.g. for error messages."""
+    def describe(self, where: str = "") -> str:
+        """A one-line summary naming the object and the outcome, e.g. for error messages.
+
+        Args:
+            where: Inserted after the object's name, e.g. "in model 'FP&A' (task …)".
+        """
         name = f"{self.kind.capitalize()} '{self.object_name}' ({self.object_id})"
-        if self.state == "CANCELLED":
-            outcome = "was cancelled"
-        elif self.successful:
-            outcome = "completed successfully"
-        elif self.successful is False:
-            step = self.current_step
-            outcome = "failed" + (f" ({step})" if step and step != "Complete." else "")
-        else:
-            outcome = f"is {self.state or 'unknown'} ({self.progress:.0%})"
+        name += f" {where}" if where else ""
+        outcome = self.outcome
+        verb = {
+            Outcome.SUCCEEDED: "completed successfully",
+            Outcome.PARTIAL: "loaded only part of its data",
+            Outcome.FAILED: "failed",
+            Outcome.CANCELLED: "was cancelled",
+        }.get(outcome.status, f"is {self.state or 'unknown'} ({self.progress:.0%})")
+        text = f"{name} {verb}"
+        if outcome.status in (Outcome.PARTIAL, Outcome.FAILED) and outcome.summary:
+            text += f": {outcome.summary}"
         counts = _counts_text(self.counts)
-        failed_steps = [n for n in self.nested if n.successful is False]
-        steps = ""
-        if failed_steps:
-            steps = "; failed steps: " + ", ".join(
-                f"{n.kind} '{n.object_name or n.object_id}'" for n in failed_steps
+        if counts and outcome.status is not Outcome.UNFINISHED:
+            text += (
+                f"; totals: {counts}" if outcome.status is not Outcome.SUCCEEDED else f": {counts}"
             )
-        return f"{name} {outcome}{': ' + counts if counts else ''}{steps}"
+        return text
 
 
 def parse_task_result(
-    status: TaskStatus, *, kind: str, object_id: str, object_name: str
+    status: TaskStatus,
+    *,
+    kind: str,
+    object_id: str,
+    object_name: str,
+    accept_partial: bool = False,
+    fail_on_ignored: bool = False,
 ) -> TaskResult:
-    """Turn a task status payload into a `TaskResult`.
+    """Turn a task status payload into a `TaskResult`, its outcome decided.
 
     Args:
         status: The parsed `task` object.
         kind: Task kind.
         object_id: Id of the import/export/action/process (used when the result omits it).
         object_name: Its name.
+        accept_partial: Passed to `decide_outcome`: rejected rows are accepted.
+        fail_on_ignored: Passed to `decide_outcome`: ignored rows count as rejected.
     """
     state = status.task_state
     payload = status.result
+    common = {
+        "task_id": status.task_id,
+        "kind": kind,
+        "state": state,
+        "current_step": status.current_step,
+        "progress": status.progress,
+        "creation_time_ms": status.creation_time,
+        "cancelled_by": status.cancelled_by,
+    }
     if payload is None:
-        successful = False if state == "CANCELLED" else (False if state == "COMPLETE" else None)
-        return TaskResult(
-            task_id=status.task_id,
-            kind=kind,
-            object_id=object_id,
-            object_name=object_name,
-            state=state,
-            successful=successful,
-            current_step=status.current_step,
-            progress=status.progress,
-            creation_time_ms=status.creation_time,
-            cancelled_by=status.cancelled_by,
-        )
-    nested = [
-        _parse_nested(n, task_id=status.task_id, process_state=state)
-        for n in payload.nested_results
-    ]
-    details = [_parse_detail(d) for d in payload.details]
-    counts = _sum_counts(_counts_of(d) for d in details)
-    if nested:
-        counts = counts + _sum_counts(n.counts for n in nested)
-    if state == "COMPLETE":
-        successful: bool | None = (
-            payload.successful
-            and status.current_step != FAILED_STEP
-            and all(n.successful is not False for n in nested)
-        )
-    elif state == "CANCELLED":
-        successful = False
+        raw = TaskResult(object_id=object_id, object_name=object_name, successful=None, **common)
     else:
-        successful = None
-    return TaskResult(
-        task_id=status.task_id,
-        kind=kind,
-        object_id=payload.object_id or object_id,
-        object_name=payload.object_name or object_name,
-        state=state,
-        successful=successful,
-        current_step=status.current_step,
-        progress=status.progress,
-        counts=counts,
-        details=details,
-        nested=nested,
-        failure_dump_available=payload.failure_dump_available
-        or any(n.failure_dump_available for n in nested),
-        creation_time_ms=status.creation_time,
-        cancelled_by=status.cancelled_by,
+        nested = [
+            _parse_nested(n, task_id=status.task_id, process_state=state)
+            for n in payload.nested_results
+        ]
+        details = [_parse_detail(d) for d in payload.details]
+        counts = _sum_counts(_counts_of(d) for d in details)
+        if nested:
+            counts = counts + _sum_counts(n.counts for n in nested)
+        raw = TaskResult(
+            object_id=payload.object_id or object_id,
+            object_name=payload.object_name or object_name,
+            successful=None,
+            counts=counts,
+            details=details,
+            nested=nested,
+            failure_dump_available=payload.failure_dump_available
+            or any(n.failure_dump_available for n in nested),
+            server_successful=payload.successful,
+            **common,
+        )
+    return judge_result(raw, accept_partial=accept_partial, fail_on_ignored=fail_on_ignored)
+
+
+def judge_result(
+    result: TaskResult, *, accept_partial: bool = False, fail_on_ignored: bool = False
+) -> TaskResult:
+    """`result` with `outcome` and `successful` decided by `decide_outcome`, nested ones too."""
+    nested = [
+        judge_result(n, accept_partial=accept_partial, fail_on_ignored=fail_on_ignored)
+        for n in result.nested
+    ]
+    outcome = decide_outcome(result, accept_partial=accept_partial, fail_on_ignored=fail_on_ignored)
+    successful = (
+        None if outcome.status is Outcome.UNFINISHED else outcome.status is Outcome.SUCCEEDED
     )
+    return dataclasses.replace(result, nested=nested, outcome=outcome, successful=successful)
 
 
 def kind_of_object(object_id: str) -> str:
@@ -239,11 +268,12 @@ def _parse_nested(payload: TaskResultPayload, *, task_id: str, process_state: st
         object_id=object_id,
         object_name=payload.object_name or "",
         state=process_state,
-        successful=payload.successful and all(n.successful is not False for n in inner),
+        successful=None,  # decided by judge_result
         counts=counts,
         details=details,
         nested=inner,
         failure_dump_available=payload.failure_dump_available,
+        server_successful=payload.successful,
     )
 
 
@@ -293,11 +323,10 @@ def _to_int(value: Any) -> int | None:
 
 def _counts_text(counts: TaskCounts) -> str:
     parts = []
-    for label, value in (
-        ("rows successful", counts.rows_successful),
-        ("failed", counts.rows_failed),
-        ("ignored", counts.rows_ignored),
-    ):
+    if counts.rows_successful is not None:
+        noun = "row" if counts.rows_successful == 1 else "rows"
+        parts.append(f"{counts.rows_successful:,} {noun} successful")
+    for label, value in (("failed", counts.rows_failed), ("ignored", counts.rows_ignored)):
         if value is not None:
-            parts.append(f"{value} {label}")
+            parts.append(f"{value:,} {label}")
     return ", ".join(parts)

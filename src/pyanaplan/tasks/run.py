@@ -21,6 +21,7 @@ from pyanaplan.errors import ConfigError, ServerError, TaskFailedError, Transpor
 from pyanaplan.http._session import ApiSession
 from pyanaplan.models.tasks import TaskStatus, TaskSummary, task_payload
 from pyanaplan.tasks.dumps import download_dumps
+from pyanaplan.tasks.outcome import Outcome
 from pyanaplan.tasks.results import KINDS, TaskResult, parse_task_result
 from pyanaplan.tasks.wait import TaskTimeoutError, wait_for_task
 from pyanaplan.transfer.download import download_file
@@ -206,7 +207,7 @@ def get_task(
     result = parse_task_result(
         _get_status(session, path, task_id), kind=kind, object_id=object_id, object_name=object_name
     )
-    if dump_dir is not None and result.state == "COMPLETE" and result.failure_dump_available:
+    if dump_dir is not None and result.outcome.dumps_available:
         dumps = download_dumps(
             session, result, workspace_id=workspace_id, model_id=model_id, dump_dir=dump_dir
         )
@@ -259,10 +260,15 @@ def run_task(
     timeout_s: float | None = None,
     dump_dir: Path | None = None,
     check: bool = True,
+    accept_partial: bool = False,
+    fail_on_ignored: bool = False,
     on_task_progress: TaskProgressCallback | None = None,
     download_to: str | os.PathLike[str] | IO[bytes] | None = None,
 ) -> TaskResult:
     """Start a task and (by default) wait for it, download its dumps, and check it succeeded.
+
+    Success is decided from every signal of the result (`tasks.outcome.decide_outcome`): an
+    import that rejected rows is a failure even when the server says `successful: true`.
 
     Args:
         session: The API session.
@@ -276,7 +282,12 @@ def run_task(
         timeout_s: Give up after this many seconds: the server task is cancelled and awaited,
             then `TaskTimeoutError` is raised. None waits as long as it takes.
         dump_dir: Where failure dumps go; None for `./anaplan-dumps`.
-        check: Raise `TaskFailedError` when the task did not succeed (dumps already saved).
+        check: Raise `TaskFailedError` when the outcome is not accepted (dumps already saved);
+            False returns every result for the caller to inspect (`result.outcome`).
+        accept_partial: Accept a load that rejected rows (outcome PARTIAL): no error, the
+            result's `outcome` still says PARTIAL and names the counts. Failures still raise.
+        fail_on_ignored: Treat ignored rows (e.g. values for calculated line items) like
+            rejected rows; by default they are only reported in `outcome.notes`.
         on_task_progress: `on_task_progress(progress, current_step)` on every change.
         download_to: For exports: download the output file here once the export succeeded.
 
@@ -284,7 +295,8 @@ def run_task(
         The `TaskResult` (with `dump_paths` and `output_path` filled in).
 
     Raises:
-        TaskFailedError: The task completed unsuccessfully or was cancelled (unless `check=False`).
+        TaskFailedError: The task failed, was cancelled, or rejected rows without
+            `accept_partial` (unless `check=False`); the message names the counts.
         TaskTimeoutError: `timeout_s` passed (the server task was cancelled).
         KeyboardInterrupt: Re-raised after cancelling the server task.
         AnaplanError: Starting or polling failed.
@@ -302,7 +314,14 @@ def run_task(
     log.info("Started %s: task %s", label, task_id)
 
     def parse(status: TaskStatus) -> TaskResult:
-        return parse_task_result(status, kind=kind, object_id=object_id, object_name=object_name)
+        return parse_task_result(
+            status,
+            kind=kind,
+            object_id=object_id,
+            object_name=object_name,
+            accept_partial=accept_partial,
+            fail_on_ignored=fail_on_ignored,
+        )
 
     if not wait:
         return TaskResult(
@@ -335,7 +354,9 @@ def run_task(
         on_timeout=on_timeout,
     )
     result = parse(status)
-    if result.state == "COMPLETE" and result.failure_dump_available and not result.successful:
+    # Keyed on the outcome, not on `successful`: a server that says `successful: true` next to
+    # `failureDumpAvailable: true` still gets its dump downloaded.
+    if result.outcome.dumps_available:
         dumps = download_dumps(
             session, result, workspace_id=workspace_id, model_id=model_id, dump_dir=dump_dir
         )
@@ -350,8 +371,10 @@ def run_task(
             file_name=object_name,
         )
         result = dataclasses.replace(result, output_path=downloaded.path)
-    if check and not result.successful:
-        raise TaskFailedError(_failure_message(result, model_id), result=result)
+    if check and not result.outcome.accepted:
+        raise TaskFailedError(
+            _failure_message(result, model_id), result=result, hint=_failure_hint(result)
+        )
     return result
 
 
@@ -362,12 +385,19 @@ def _cancel_status(session: ApiSession, path: str, task_id: str) -> TaskStatus |
 
 
 def _failure_message(result: TaskResult, model_id: str) -> str:
-    message = f"{result.describe()} in model {model_id} (task {result.task_id})."
+    message = result.describe(f"in model {model_id} (task {result.task_id})") + "."
     if result.dump_paths:
         message += " Failure dump: " + ", ".join(str(p) for p in result.dump_paths)
-    else:
-        texts = [d.message for d in result.details if d.message]
-        texts += [d.message for n in result.nested for d in n.details if d.message]
-        if texts:
-            message += " " + texts[0]
+    elif result.outcome.status is Outcome.PARTIAL and result.outcome.dumps_available:
+        message += " The failure dump could not be downloaded (expired or replaced)."
     return message
+
+
+def _failure_hint(result: TaskResult) -> str | None:
+    if result.outcome.status is Outcome.PARTIAL:
+        return (
+            "Fix the rejected rows (the failure dump lists each with its error) and run it "
+            "again, or accept partial loads explicitly (CLI: --accept-partial; Python: "
+            "accept_partial=True)."
+        )
+    return None
