@@ -104,6 +104,7 @@ class Platform:
             export_chunk_bytes=settings.export_chunk_bytes,
             seed=_seed_model,
             crash_points=CrashPoints(),
+            rejected_rows_successful=bool(field(spec_settings, "rejected_rows_successful", False)),
         )
         self.dumps = DumpService(
             self.db,

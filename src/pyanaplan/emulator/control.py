@@ -1,6 +1,6 @@
 """The emulator's own controls: reset, faults, bandwidth, clock, task timing, request log, device
-approval, certificate registration, crash points. Served under ``/__emulator__/`` and used
-directly by `server.Emulator`. The real API has none of this.
+approval, certificate registration, crash points, how rejected rows report. Served under
+``/__emulator__/`` and used directly by `server.Emulator`. The real API has none of this.
 
 A local emulator is reachable by any web page the developer has open, so the HTTP face checks,
 in this order, before it does anything:
@@ -34,6 +34,7 @@ from pyanaplan.emulator.control_bodies import (
     DeviceDecision,
     FaultSpec,
     OAuthInterval,
+    RejectedRowsBody,
     TaskTimingBody,
     checked,
 )
@@ -99,6 +100,11 @@ class Control:
 
     def register_certificate(self, email: str, pem: str) -> str:
         return self._p.auth.register_certificate(email, pem)
+
+    def set_rejected_rows_successful(self, successful: bool) -> None:
+        """What ``successful`` says for an import that rejected rows, until the next reset."""
+        body = checked(RejectedRowsBody, {"successful": successful})
+        self._p.tasks.rejected_rows_successful = body.successful
 
     def set_oauth_interval(self, seconds: float) -> None:
         body = checked(OAuthInterval, {"interval_s": seconds})
@@ -254,6 +260,13 @@ async def crash_points(request: Request) -> Response:
     return AnaplanJSON({"points": ctl.crash_points()})
 
 
+async def rejected_rows(request: Request) -> Response:
+    ctl = _guard(request)
+    body = _value_error(checked, RejectedRowsBody, await _json_obj(request))
+    ctl.set_rejected_rows_successful(body.successful)
+    return empty(204)
+
+
 async def oauth(request: Request) -> Response:
     ctl = _guard(request)
     body = _value_error(checked, OAuthInterval, await _json_obj(request))
@@ -273,4 +286,5 @@ ROUTES = [
     Route(P + "/users/{email}/certificates", certificates, methods=["POST"]),
     Route(P + "/oauth", oauth, methods=["POST"]),
     Route(P + "/crash-points", crash_points, methods=["GET", "POST", "DELETE"]),
+    Route(P + "/rejected-rows", rejected_rows, methods=["POST"]),
 ]

@@ -123,6 +123,12 @@ class CrashPointBody(_Body):
         return value
 
 
+class RejectedRowsBody(_Body):
+    """``POST /__emulator__/rejected-rows``: what ``successful`` says for rejected rows."""
+
+    successful: bool
+
+
 def checked(model: type[B], data: Mapping[str, Any]) -> B:
     """``data`` as a ``model``, or ValueError with one line naming each bad field.
 

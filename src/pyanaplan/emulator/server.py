@@ -277,6 +277,11 @@ class Emulator:
         """Tasks take ``steps`` progress steps of ``step_s`` seconds after the engine ran."""
         self._platform.control.set_task_timing(steps, step_s)
 
+    def set_rejected_rows_successful(self, successful: bool) -> None:
+        """Imports that reject rows report ``successful: <successful>`` (with
+        ``failureDumpAvailable: true`` either way) until the next reset."""
+        self._platform.control.set_rejected_rows_successful(successful)
+
     def requests(self) -> list[dict[str, Any]]:
         """``[{method, path, status, request_bytes}]`` since the last reset."""
         return self._platform.control.requests()

@@ -106,11 +106,16 @@ class SettingsSpec:
         legacy_certificate_auth: ``accept`` the v1.3 AnaplanCertificate scheme, or ``reject`` it
             with 401 as production now does (§3.3).
         task_steps: Status polls a task takes to go from IN_PROGRESS to terminal.
+        rejected_rows_successful: What ``successful`` says for an import that rejected some
+            rows (its ``failureDumpAvailable`` is true either way). Anaplan's public material
+            does not settle it, so clients should be tested both ways: False (the default)
+            answers ``successful: false``, True answers ``successful: true``.
     """
 
     oauth_auto_approve: bool = False
     legacy_certificate_auth: str = "accept"
     task_steps: int = 3
+    rejected_rows_successful: bool = False
 
 
 @dataclass(frozen=True)
@@ -514,7 +519,14 @@ class _Checker:
 
     def settings(self, data: Any, where: str) -> SettingsSpec:
         raw = self.mapping(
-            data, where, ("oauth_auto_approve", "legacy_certificate_auth", "task_steps")
+            data,
+            where,
+            (
+                "oauth_auto_approve",
+                "legacy_certificate_auth",
+                "task_steps",
+                "rejected_rows_successful",
+            ),
         )
         legacy = self.text(raw, "legacy_certificate_auth", where, "accept")
         if legacy not in ("accept", "reject"):
@@ -523,6 +535,7 @@ class _Checker:
             oauth_auto_approve=self.boolean(raw, "oauth_auto_approve", where, False),
             legacy_certificate_auth=legacy,
             task_steps=self.integer(raw, "task_steps", where, 3),
+            rejected_rows_successful=self.boolean(raw, "rejected_rows_successful", where, False),
         )
 
     def user(self, data: Any, where: str) -> UserSpec:

@@ -35,6 +35,7 @@ class EngineHarness:
     progress: list[tuple[float, str]] = field(default_factory=list)
     cancel_after_checks: int | None = None
     checks: int = 0
+    rejected_rows_successful: bool = False
 
     def upload(self, file_id: str, content: bytes | str) -> None:
         self.uploads[file_id] = content.encode() if isinstance(content, str) else content
@@ -72,6 +73,7 @@ class EngineHarness:
             write_dump=self._write_dump,
             progress=lambda fraction, step: self.progress.append((fraction, step)),
             cancelled=self._cancelled,
+            rejected_rows_successful=self.rejected_rows_successful,
         )
         try:
             outcome = run_action(ctx, action_id, mapping=mapping)

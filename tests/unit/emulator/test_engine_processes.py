@@ -96,3 +96,26 @@ def test_a_process_inside_a_process_is_refused(mini: EngineHarness) -> None:
     mini.model = replace(mini.model, processes=(nested,))
     outcome = mini.run(process.id)
     assert outcome.nested[0].current_step == "Failed."
+
+
+@pytest.mark.parametrize("successful", [False, True])
+def test_rejected_rows_report_successful_as_the_spec_says(
+    engine: EngineHarness, successful: bool
+) -> None:
+    # Anaplan does not document what `successful` says for rejected rows: the emulator can
+    # answer either way, with the dump available and the counts in the details both times.
+    engine.rejected_rows_successful = successful
+    outcome = engine.run(PROCESS)
+    sales = outcome.nested[2]
+    assert sales.object_id == "112000000003"
+    assert sales.successful is successful
+    assert sales.failure_dump_available is True
+    values = sales.details[0]["values"]
+    assert int(values[values.index("failedCount") + 1]) > 0
+    assert outcome.successful is successful and outcome.failure_dump_available is True
+    assert set(engine.dumps) == {"112000000003"}
+    # A clean import still says true, and an outright failure still says false.
+    assert [n.successful for n in outcome.nested[:2]] == [True, True]
+    engine.upload("113000000003", b"")
+    hard = engine.run("112000000003")
+    assert hard.successful is False and hard.current_step == "Failed."

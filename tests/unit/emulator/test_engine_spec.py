@@ -68,6 +68,7 @@ def test_demo_spec_has_the_fixed_names_and_ids(spec: Spec) -> None:
     assert spec.settings.task_steps == 3
     assert spec.settings.legacy_certificate_auth == "accept"
     assert spec.settings.oauth_auto_approve is False
+    assert spec.settings.rejected_rows_successful is False
 
 
 def test_demo_data_is_realistic(spec: Spec) -> None:
@@ -274,6 +275,11 @@ def _set(data: dict[str, Any], path: list[Any], value: Any) -> None:
             ["settings", "task_steps"],
             -1,
             "settings.task_steps: must be a non-negative integer",
+        ),
+        (
+            ["settings", "rejected_rows_successful"],
+            "sometimes",
+            "settings.rejected_rows_successful: must be true or false",
         ),
         (
             ["models", 0, "imports", 0, "mapping"],

@@ -41,6 +41,8 @@ class RunContext:
         write_dump: (object_id, byte chunks) -> stores this task's failure dump CSV.
         progress: (0..1, current_step) -> reports progress.
         cancelled: True once the task should stop; the engine then raises `TaskCancelled`.
+        rejected_rows_successful: ``successful`` of an import that rejected some rows (spec
+            ``settings.rejected_rows_successful``; the real service's answer is not documented).
     """
 
     conn: sqlite3.Connection
@@ -53,6 +55,7 @@ class RunContext:
     write_dump: Callable[[str, Iterable[bytes]], None]
     progress: Callable[[float, str], None]
     cancelled: Callable[[], bool]
+    rejected_rows_successful: bool = False
 
     def check_cancelled(self) -> None:
         """Raise `TaskCancelled` if the task was cancelled."""
@@ -67,7 +70,8 @@ class ActionOutcome:
     Attributes:
         object_id: The import/export/action/process ID.
         object_name: Its name.
-        successful: False when any row failed or the action failed outright.
+        successful: False when the action failed outright, or when any row failed (unless
+            ``RunContext.rejected_rows_successful``).
         failure_dump_available: A dump was written (for a process: any nested one was).
         details: ``[{type, localMessageText, occurrences, values}]``.
         nested: Per-action outcomes (processes only), in run order.

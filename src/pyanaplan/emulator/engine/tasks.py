@@ -81,6 +81,7 @@ class TaskService:
         export_chunk_bytes: size of export output chunks.
         seed: puts a model's spec data into its fresh database.
         crash_points: where tests may park a worker to kill the emulator there.
+        rejected_rows_successful: ``successful`` of an import that rejected some rows.
     """
 
     def __init__(
@@ -96,6 +97,7 @@ class TaskService:
         export_chunk_bytes: int,
         seed: Callable[[sqlite3.Connection, Any], None],
         crash_points: CrashPoints | None = None,
+        rejected_rows_successful: bool = False,
     ) -> None:
         self.db = db
         self.model_dbs = model_dbs
@@ -105,6 +107,10 @@ class TaskService:
         self.clock = clock
         self.timing = timing
         self._default_timing = TaskTiming(timing.steps, timing.step_s)
+        #: ``successful`` of an import that rejected rows (changeable at run time by the
+        #: control API; back to the spec's value on reset).
+        self.rejected_rows_successful = rejected_rows_successful
+        self._default_rejected_rows_successful = rejected_rows_successful
         self.export_chunk_bytes = export_chunk_bytes
         self._seed = seed
         self.crash_points = crash_points or CrashPoints()
@@ -205,6 +211,7 @@ class TaskService:
         with self._lock:
             self._cancel.clear()
         self.timing = TaskTiming(self._default_timing.steps, self._default_timing.step_s)
+        self.rejected_rows_successful = self._default_rejected_rows_successful
         for model_id in model_ids:
             db, _ = self.model_dbs.get(model_id)
             self._reseed(model_id, db)
@@ -381,6 +388,7 @@ class TaskService:
             write_dump=write_dump,
             progress=progress,
             cancelled=cancel.is_set,
+            rejected_rows_successful=self.rejected_rows_successful,
         )
         mapping = json.loads(row["mapping_json"]) if row["mapping_json"] else None
         conn.execute("BEGIN IMMEDIATE")
@@ -475,10 +483,12 @@ class TaskService:
             )
             if old and old != name:
                 self.blobs.delete(old)
-        # A clean run of an import removes that user's dump of it (§4.7.1 retention).
+        # A clean run of an import removes that user's dump of it (§4.7.1 retention). "Clean" is
+        # no dump written, whatever ``successful`` says (see ``rejected_rows_successful``).
         for out in [result, *list(result.get("nestedResults") or [])]:
             oid = str(out.get("objectId", ""))
-            if oid.startswith("112") and oid not in pending.dumps and out.get("successful"):
+            clean = out.get("successful") and not out.get("failureDumpAvailable")
+            if oid.startswith("112") and oid not in pending.dumps and clean:
                 old = q.delete_dump(conn, model_id, user_id, oid)
                 if old:
                     self.blobs.delete(old)
