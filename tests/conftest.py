@@ -52,3 +52,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     fold_skip(report)
     return report
+
+
+@pytest.fixture(params=[False, True], ids=["server-says-unsuccessful", "server-says-successful"])
+def rejected_rows_successful(request: pytest.FixtureRequest, emu) -> bool:
+    """Run the test against both answers a server may give for an import that rejected rows:
+    `successful: false` or `successful: true`, with `failureDumpAvailable: true` either way
+    (Anaplan does not document which). The value is what the emulator will say."""
+    emu.set_rejected_rows_successful(request.param)
+    return request.param

@@ -21,7 +21,10 @@ EXIT_INTERRUPTED = 130
 
 EXIT_CODES: dict[int, str] = {
     EXIT_OK: "success",
-    EXIT_TASK_FAILED: "the task ran but failed (failure dump saved, its path printed)",
+    EXIT_TASK_FAILED: (
+        "the task failed, was cancelled, or rejected rows (failure dump saved, its path "
+        "printed); --accept-partial makes rejected rows exit 0"
+    ),
     EXIT_USAGE: "usage or configuration error",
     EXIT_AUTH: "authentication failed or access denied",
     EXIT_NOT_FOUND: "not found, or an ambiguous name (candidates printed)",

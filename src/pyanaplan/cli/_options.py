@@ -140,6 +140,22 @@ TimeoutOpt = Annotated[
 NoWaitOpt = Annotated[
     bool, typer.Option("--no-wait", help="Start the task, print its id and return at once.")
 ]
+AcceptPartialOpt = Annotated[
+    bool,
+    typer.Option(
+        "--accept-partial",
+        help="Exit 0 when the load rejected some rows (a warning names the counts and the "
+        "failure dumps). Without it, rejected rows exit 1. Failures still exit 1.",
+    ),
+]
+FailOnIgnoredOpt = Annotated[
+    bool,
+    typer.Option(
+        "--fail-on-ignored",
+        help="Treat ignored rows (e.g. values for calculated line items, empty rows) like "
+        "rejected rows. Without it, they are reported in a warning only.",
+    ),
+]
 FileNameOpt = Annotated[
     str | None,
     typer.Option(

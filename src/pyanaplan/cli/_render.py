@@ -41,6 +41,16 @@ def render_task_result(output: Output, result: Any, *, title: str | None = None)
     for key in _SUMMARY_KEYS:
         if data.get(key) is not None:
             table.add_row(key, _text(data[key]))
+    outcome = data.get("outcome") or {}
+    if outcome.get("status") and outcome.get("status") != "unfinished":
+        accepted = (
+            " (accepted)" if outcome["status"] == "partial" and outcome.get("accepted") else ""
+        )
+        table.add_row("outcome", f"{outcome['status']}{accepted}")
+        for reason in outcome.get("reasons") or []:
+            table.add_row("why", str(reason))
+        for note in outcome.get("notes") or []:
+            table.add_row("note", str(note))
     counts = data.get("counts") or {}
     shown = [f"{k}={counts[k]}" for k in _COUNT_KEYS if counts.get(k) is not None]
     if shown:
@@ -53,17 +63,44 @@ def render_task_result(output: Output, result: Any, *, title: str | None = None)
     nested = data.get("nested") or []
     if nested:
         steps = Table(title="Steps", title_justify="left", header_style="bold")
-        for header in ("Step", "Object", "Successful", "Failed rows"):
+        for header in ("Step", "Object", "Outcome", "Failed rows", "Ignored rows"):
             steps.add_column(header, overflow="fold")
         for idx, step in enumerate(nested, 1):
             step_counts = step.get("counts") or {}
             steps.add_row(
                 str(idx),
                 str(step.get("object_name") or step.get("object_id") or ""),
-                _text(step.get("successful")),
+                _text((step.get("outcome") or {}).get("status")),
                 _text(step_counts.get("rows_failed")),
+                _text(step_counts.get("rows_ignored")),
             )
         output.out.print(steps)
+
+
+def warn_about_outcome(output: Output, result: Any) -> None:
+    """Warnings on stderr for a result the command accepted but the user must know about.
+
+    A partial load accepted with --accept-partial names its counts and failure dumps; ignored
+    rows and rows loaded with warnings are named too (reported, not failed). Shown with
+    --quiet as well, like every warning.
+    """
+    from pyanaplan.tasks.outcome import Outcome
+
+    outcome = getattr(result, "outcome", None)
+    if outcome is None or not outcome.accepted:
+        return
+    if outcome.status is Outcome.PARTIAL:
+        text = f"{result.describe()}. Accepted because of --accept-partial"
+        paths = [str(p) for p in getattr(result, "dump_paths", None) or []]
+        if paths:
+            text += "; failure dump saved to " + ", ".join(paths)
+        elif outcome.dumps_available:
+            text += "; the failure dump could not be downloaded (expired or replaced)"
+        output.warn(text + ".")
+    name = f"{result.kind.capitalize()} '{result.object_name}'"
+    for note in outcome.notes:
+        flag = "; --fail-on-ignored makes them fail" if note.endswith(" ignored") else ""
+        output.warn(f"{name}: {note} (reported, not failed{flag}).")
 
 
 def _text(value: Any) -> str:

@@ -9,14 +9,16 @@ import typer
 
 from pyanaplan.cli._context import get_state
 from pyanaplan.cli._options import (
+    AcceptPartialOpt,
     DumpDirOpt,
+    FailOnIgnoredOpt,
     MappingOpt,
     NoWaitOpt,
     TargetOpt,
     TimeoutOpt,
     parse_mapping,
 )
-from pyanaplan.cli._render import render_task_result, rendered_on_failure
+from pyanaplan.cli._render import render_task_result, rendered_on_failure, warn_about_outcome
 
 NameArg = Annotated[str, typer.Argument(help="Name or ID.")]
 
@@ -50,8 +52,13 @@ def import_(
     dump_dir: DumpDirOpt = None,
     no_wait: NoWaitOpt = False,
     timeout: TimeoutOpt = None,
+    accept_partial: AcceptPartialOpt = False,
+    fail_on_ignored: FailOnIgnoredOpt = False,
 ) -> None:
     """Run an import (optionally uploading its data first).
+
+    Rejected rows exit 1 with their failure dump saved, whatever Anaplan's `successful` says;
+    --accept-partial accepts them with a warning.
 
     \b
     Example:
@@ -72,9 +79,12 @@ def import_(
             wait=not no_wait,
             timeout_s=timeout,
             dump_dir=_dump_dir(dump_dir),
+            accept_partial=accept_partial,
+            fail_on_ignored=fail_on_ignored,
             on_task_progress=on_task,
         )
     render_task_result(state.output, result, title="Import")
+    warn_about_outcome(state.output, result)
 
 
 def export(ctx: typer.Context, name: NameArg, target: TargetOpt = None) -> None:
@@ -112,8 +122,12 @@ def process(
     dump_dir: DumpDirOpt = None,
     no_wait: NoWaitOpt = False,
     timeout: TimeoutOpt = None,
+    accept_partial: AcceptPartialOpt = False,
+    fail_on_ignored: FailOnIgnoredOpt = False,
 ) -> None:
     """Run a process; failure dumps of its imports are saved.
+
+    An import in it that rejected rows exits 1 unless --accept-partial.
 
     \b
     Example:
@@ -131,9 +145,12 @@ def process(
             wait=not no_wait,
             timeout_s=timeout,
             dump_dir=_dump_dir(dump_dir),
+            accept_partial=accept_partial,
+            fail_on_ignored=fail_on_ignored,
             on_task_progress=on_task,
         )
     render_task_result(state.output, result, title="Process")
+    warn_about_outcome(state.output, result)
 
 
 def register(app: typer.Typer) -> None:
