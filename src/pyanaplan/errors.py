@@ -11,7 +11,7 @@ AnaplanError
  │    ├── ConflictError                409/422/423 (exit 5)
  │    ├── RateLimitedError             429 after retries (exit 5)
  │    └── ServerError                  5xx after retries (exit 5)
- ├── TaskFailedError(result)           task COMPLETE with successful=false, or CANCELLED (exit 1)
+ ├── TaskFailedError(result)           task failed, was cancelled or rejected rows (exit 1)
  │    └── TaskTimeoutError             the wait ran out; the server task was cancelled
  ├── TransferError                     size/chunk mismatch, stale resume state (exit 5)
  └── NameResolutionError(kind, query, candidates)           (exit 4)
@@ -174,7 +174,8 @@ class ServerError(APIError):
 
 
 class TaskFailedError(AnaplanError):
-    """A task completed unsuccessfully or was cancelled; `result` holds the parsed outcome."""
+    """A task failed, was cancelled, or rejected rows (see `TaskResult.outcome`); `result` holds
+    the parsed result, its dumps already downloaded."""
 
     default_hint = "Look at the task details and any failure dumps that were downloaded."
 

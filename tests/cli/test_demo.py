@@ -24,8 +24,12 @@ def test_demo_runs_every_step(tmp_path: Path) -> None:
     assert all(s["ok"] for s in steps.values())
     assert "Upload it in chunks" in steps and "chunk(s)" in steps["Upload it in chunks"]["result"]
     sales = steps["Import sales (with bad rows)"]
-    assert "5 failed" in sales["result"]
+    assert "5 failed" in sales["result"] and "exit 1" in sales["result"]
     assert sales["files"] and Path(sales["files"][0]).is_file()
+    process = steps["Run the process, accepting partial loads"]
+    assert "5 rows rejected" in process["result"] and "exit 0" in process["result"]
+    assert process["files"] and Path(process["files"][0]).is_file()
+    assert "Accepted because of --accept-partial" in " ".join(result.stderr.split())
     report = out / "Sales Report.csv"
     assert report.is_file() and report.read_text(encoding="utf-8").count("\n") > 1
 

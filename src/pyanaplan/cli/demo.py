@@ -4,6 +4,12 @@ Every step calls the same library function the matching command calls, renders w
 way that command would, and then checks that the outcome is what the demo model must produce
 (e.g. the Sales import rejects exactly the bad rows the generator wrote). A step that does not do
 what it should fails the demo, so `make demo` doubles as an end-to-end check.
+
+Rejected rows are shown both ways a user meets them: the Sales import is run as
+`pyanaplan import` runs it (rows rejected: an error naming the counts, the dump saved, exit 1),
+and the process with `--accept-partial` (exit 0 with a warning naming the counts and the dump),
+against an emulator switched to answer `successful: true` for rejected rows, as a tenant may:
+the outcome is the same whatever `successful` says.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pyanaplan.cli._output import Output
-from pyanaplan.cli._render import render_task_result
+from pyanaplan.cli._render import render_task_result, warn_about_outcome
 from pyanaplan.cli._sales_csv import HEADER, SalesCsv, write_sales_csv
 
 WORKSPACE = "Demo Workspace"
@@ -119,7 +125,7 @@ class Demo:
         sales = self._generate(out_dir, products, regions)
         self._upload(client, emulator, sales)
         self._imports(client, out_dir, sales)
-        self._process(client, out_dir, sales)
+        self._process(client, emulator, out_dir, sales)
         self._export(client, out_dir)
         with self.step("Delete the uploaded file", f"pyanaplan delete {SALES_FILE}") as rec:
             client.delete_file(SALES_FILE)
@@ -220,31 +226,75 @@ class Demo:
                 rec.result = _counts_text(result)
         command = f'pyanaplan import "{SALES_IMPORT}" --dump-dir {out_dir}'
         with self.step("Import sales (with bad rows)", command) as rec:
-            result = self._run_task(
-                SALES_IMPORT,
-                lambda n, **kw: client.run_import(n, dump_dir=out_dir, check=False, **kw),
+            result = self._expect_rejection(
+                lambda: self._run_task(
+                    SALES_IMPORT, lambda n, **kw: client.run_import(n, dump_dir=out_dir, **kw)
+                )
             )
             self._check_sales(result, sales)
-            rec.result = _counts_text(result)
+            rec.result = f"{_counts_text(result)} → exit 1, failure dump saved"
             rec.files = [str(p) for p in result.dump_paths]
 
-    def _process(self, client: Any, out_dir: Path, sales: SalesCsv) -> None:
+    def _expect_rejection(self, run: Callable[[], Any]) -> Any:
+        """Run a job that must fail with rejected rows; show the error as the CLI would."""
+        from pyanaplan.cli._errors import report_for
+        from pyanaplan.errors import TaskFailedError
+        from pyanaplan.tasks.outcome import Outcome
+
+        try:
+            run()
+        except TaskFailedError as exc:
+            result = exc.result
+            if self.show:
+                self.task(result)
+                self.out.error(report_for(exc))
+            self.check(
+                result.outcome.status is Outcome.PARTIAL,
+                f"expected rejected rows, the outcome is {result.outcome.status.value}",
+            )
+            return result
+        raise DemoStepError("the import with bad rows did not fail")
+
+    def _process(self, client: Any, emulator: Any, out_dir: Path, sales: SalesCsv) -> None:
+        from pyanaplan.tasks.outcome import Outcome
+
         process_dir = out_dir / "process-dumps"
-        command = f'pyanaplan process "{PROCESS}" --dump-dir {process_dir}'
-        with self.step("Run the process", command) as rec:
+        command = f'pyanaplan process "{PROCESS}" --dump-dir {process_dir} --accept-partial'
+        with self.step("Run the process, accepting partial loads", command) as rec:
+            # Some tenants may answer `successful: true` for an import that rejected rows (it is
+            # not documented): the emulator now does, and the outcome must not change.
+            emulator.set_rejected_rows_successful(True)
+            if self.show:
+                self.out.out.print(
+                    Text("  (the emulator now answers successful: true for rejected rows)")
+                )
             result = self._run_task(
                 PROCESS,
-                lambda n, **kw: client.run_process(n, dump_dir=process_dir, check=False, **kw),
+                lambda n, **kw: client.run_process(
+                    n, dump_dir=process_dir, accept_partial=True, **kw
+                ),
             )
+            warn_about_outcome(self.out, result)
             nested = list(result.nested or [])
             self.check(len(nested) == 4, f"expected 4 steps in the process, got {len(nested)}")
-            failed = [n for n in nested if (n.counts.rows_failed or 0) > 0]
+            partial = [n for n in nested if n.outcome.status is Outcome.PARTIAL]
             self.check(
-                len(failed) == 1 and failed[0].counts.rows_failed == sales.bad_rows,
+                len(partial) == 1 and partial[0].counts.rows_failed == sales.bad_rows,
                 "the process's Sales step should reject exactly the bad rows",
             )
+            self.check(
+                partial[0].server_successful is True,
+                "the emulator should have said successful: true for the Sales step",
+            )
+            self.check(
+                result.outcome.status is Outcome.PARTIAL and result.outcome.accepted,
+                "the process should be a partial load, accepted",
+            )
             self.check(bool(result.dump_paths), "the process saved no failure dump")
-            rec.result = f"{len(nested)} steps, {sales.bad_rows} rows failed in the Sales step"
+            rec.result = (
+                f"{len(nested)} steps; {sales.bad_rows} rows rejected in the Sales step although "
+                "the server said successful: true → exit 0 with a warning"
+            )
             rec.files = [str(p) for p in result.dump_paths]
 
     def _export(self, client: Any, out_dir: Path) -> None:
@@ -339,8 +389,8 @@ class Demo:
             f"pyanaplan upload {sales} --file {SALES_FILE}",
             f'pyanaplan import "{REGIONS_IMPORT}"',
             f'pyanaplan import "{PRODUCTS_IMPORT}"',
-            f'pyanaplan import "{SALES_IMPORT}" --dump-dir ./dumps',
-            f'pyanaplan process "{PROCESS}" --dump-dir ./dumps',
+            f'pyanaplan import "{SALES_IMPORT}" --dump-dir ./dumps   # rows rejected: exit 1',
+            f'pyanaplan process "{PROCESS}" --dump-dir ./dumps --accept-partial   # exit 0, warns',
             f'pyanaplan export "{EXPORT}" -O "./{EXPORT}"',
             f"pyanaplan delete {SALES_FILE}",
         ]
