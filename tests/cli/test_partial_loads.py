@@ -4,6 +4,8 @@ dumps); ignored rows are a warning unless --fail-on-ignored."""
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -95,3 +97,17 @@ def test_clean_run_has_no_warning(cli, tmp_path: Path, rejected_rows_successful:
     assert run.exit_code == 0, run
     assert run.json()["outcome"]["status"] == "succeeded"
     assert "Warning" not in run.stderr
+
+
+def test_csv_output_carries_the_outcome(cli, tmp_path: Path, rejected_rows_successful: bool):
+    data = sales(tmp_path, GOOD + BAD)
+    dumps = str(tmp_path / "dumps")
+    run = cli(
+        "-o", "csv", "import", SALES_IMPORT, "--upload", str(data), "--dump-dir", dumps,
+        "--accept-partial",
+    )  # fmt: skip
+    assert run.exit_code == 0, run
+    (row,) = csv.DictReader(io.StringIO(run.stdout))
+    assert row["outcome.status"] == "partial" and row["outcome.rows_rejected"] == "2"
+    assert row["counts.rows_failed"] == "2" and row["successful"] == "no"
+    assert row["server_successful"] == ("yes" if rejected_rows_successful else "no")

@@ -100,7 +100,8 @@ class Output:
             return
         flat = _flatten(data) if isinstance(data, dict) else {"value": data}
         if self.format == "csv":
-            self._csv([flat], [(k, k) for k in flat])
+            # Dotted column keys ("outcome.status") are looked up in the nested data.
+            self._csv([data if isinstance(data, dict) else flat], [(k, k) for k in flat])
             return
         # Lists of objects (a process's actions) read better as their own table below.
         nested = {k: v for k, v in flat.items() if _is_object_list(v)}
