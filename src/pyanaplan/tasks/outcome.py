@@ -6,8 +6,8 @@ completes with some rows rejected. Every official example shows a clean run (`su
 task has errors"; other clients disagree on what to read (`successful` alone, or also
 `currentStep == "Failed."`). A client that keys on `successful` alone exits 0 and skips the dump
 on a load that lost rows if the service answers `successful: true` with
-`failureDumpAvailable: true`. So `decide_outcome` reads all of them, for the result and for every
-nested result of a process, and the worst one wins:
+`failureDumpAvailable: true` (api-notes §4.6.4, §10.1). So `decide_outcome` reads all of them, for
+the result and for every nested result of a process, and the worst one wins:
 
 | signal (any result, nested ones included)                   | status      |
 | ----------------------------------------------------------- | ----------- |
