@@ -601,6 +601,7 @@ CONTROL_FIELDS = {
     "oauth": ["interval_s"],
     "faults": ["times", "fraction", "delay_s", "retry_after", "status"],
     "crash-points": ["point"],
+    "rejected-rows": ["successful"],
 }
 DEEP = b"[" * 50_000 + b"]" * 50_000
 
