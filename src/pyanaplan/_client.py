@@ -17,7 +17,13 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 from pyanaplan._config import Settings, load_settings
 from pyanaplan.auth import TokenAuth, TokenStore, build_auth
 from pyanaplan.auth.oauth import DeviceCode
-from pyanaplan.errors import APIError, ConfigError, NameNotFoundError, NameResolutionError
+from pyanaplan.errors import (
+    APIError,
+    ConfigError,
+    NameNotFoundError,
+    NameResolutionError,
+    NotFoundError,
+)
 from pyanaplan.http import ApiSession, RetryPolicy
 from pyanaplan.models import (
     Action,
@@ -392,6 +398,25 @@ class Client:
             body = self.session.get_json(f"{ref.path}/imports/{found.id}")
         return ImportMetadata.model_validate(body.get("importMetadata") or {})
 
+    def import_source(
+        self, name: str, *, workspace: str | None = None, model: str | None = None
+    ) -> File:
+        """The file an import reads (its `importDataSourceId`, §4.6.1).
+
+        Raises:
+            ConfigError: The import does not read a file (e.g. it imports from another model).
+            NameNotFoundError: No such import, or its source file is not in the file list.
+        """
+        ref = self.model_ref(model, workspace=workspace)
+        found: Import = self._resolve_in("import", name, ref)
+        if not found.import_data_source_id:
+            raise ConfigError(
+                f"Import '{found.name}' ({found.id}) does not read a file, so there is nothing "
+                "to upload for it.",
+                hint="Run the import without an upload.",
+            )
+        return self._resolve_in("file", found.import_data_source_id, ref)  # type: ignore[no-any-return]
+
     def export_metadata(
         self, name: str, *, workspace: str | None = None, model: str | None = None
     ) -> ExportMetadata:
@@ -528,13 +553,23 @@ class Client:
 
     def delete_file(
         self, file: str, *, workspace: str | None = None, model: str | None = None
-    ) -> None:
-        """Delete the user's uploaded content of a file (the definition stays, §4.5.7)."""
+    ) -> bool:
+        """Delete the user's uploaded content of a file (the definition stays, §4.5.7).
+
+        Returns:
+            True when the file held content for this user and the DELETE was sent; False when
+            it had none (`chunkCount` 0: nothing of yours to delete, so nothing is sent).
+        """
         ref = self.model_ref(model, workspace=workspace)
+        # A fresh listing: a cached chunk count may predate an upload made with this client.
+        self._names.invalidate("file", (ref.workspace_id, ref.model_id))
         found: File = self._resolve_in("file", file, ref)
+        if found.chunk_count == 0:
+            return False
         with _about(f"Deleting file '{found.name}' ({found.id}) in {ref.describe()}"):
             self.session.request("DELETE", f"{ref.path}/files/{found.id}")
         self._names.invalidate("file", (ref.workspace_id, ref.model_id))
+        return True
 
     # -- tasks ---------------------------------------------------------------------------------
 
@@ -713,11 +748,12 @@ class Client:
 
         ref = self.model_ref(model, workspace=workspace)
         found = self._resolve_in(_check_kind(kind), name, ref)
-        return get_task(
-            self.session, kind, workspace_id=ref.workspace_id, model_id=ref.model_id,
-            object_id=found.id, object_name=found.name, task_id=task_id,
-            dump_dir=Path(dump_dir) if dump_dir is not None else None,
-        )  # fmt: skip
+        with _no_such_task(kind, found, task_id, ref):
+            return get_task(
+                self.session, kind, workspace_id=ref.workspace_id, model_id=ref.model_id,
+                object_id=found.id, object_name=found.name, task_id=task_id,
+                dump_dir=Path(dump_dir) if dump_dir is not None else None,
+            )  # fmt: skip
 
     def cancel_task(
         self,
@@ -733,10 +769,11 @@ class Client:
 
         ref = self.model_ref(model, workspace=workspace)
         found = self._resolve_in(_check_kind(kind), name, ref)
-        return cancel_task(
-            self.session, kind, workspace_id=ref.workspace_id, model_id=ref.model_id,
-            object_id=found.id, object_name=found.name, task_id=task_id,
-        )  # fmt: skip
+        with _no_such_task(kind, found, task_id, ref):
+            return cancel_task(
+                self.session, kind, workspace_id=ref.workspace_id, model_id=ref.model_id,
+                object_id=found.id, object_name=found.name, task_id=task_id,
+            )  # fmt: skip
 
 
 @contextmanager
@@ -753,6 +790,25 @@ def _about(what: str) -> Iterator[None]:
             method=exc.method,
             url=exc.url,
             hint=exc.hint,
+        ) from exc
+
+
+@contextmanager
+def _no_such_task(kind: str, found: Any, task_id: str, ref: ModelRef) -> Iterator[None]:
+    """A 404 for a task of an object that was just found means there is no such task."""
+    try:
+        yield
+    except NotFoundError as exc:
+        raise NotFoundError(
+            f"{kind.capitalize()} '{found.name}' ({found.id}) in {ref.describe()} has no task "
+            f"{task_id}.",
+            status=exc.status,
+            code=exc.code,
+            request_id=exc.request_id,
+            method=exc.method,
+            url=exc.url,
+            hint=f"Task IDs are case-sensitive; list the {kind}'s tasks to see them "
+            f"(pyanaplan tasks {kind} NAME, or client.tasks()).",
         ) from exc
 
 

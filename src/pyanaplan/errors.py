@@ -3,6 +3,7 @@
 ```
 AnaplanError
  ├── ConfigError                       bad settings / bad input (exit 2)
+ │    └── LocalFileError               a local file or directory cannot be read or written
  ├── TransportError                    connection failure, timeout, TLS (exit 5)
  ├── APIError(status, code, message, request_id, method, url)
  │    ├── AuthenticationError          401, bad credentials, cert rejected (exit 3)
@@ -20,11 +21,14 @@ AnaplanError
 ```
 
 Every error carries a `hint` saying what to do next. Messages and hints never contain secrets;
-only `http/_raise.py` builds `APIError`s from responses.
+only `http/_raise.py` builds `APIError`s from responses, and only `local_file_error` below turns a
+local `OSError` into an error.
 """
 
 from __future__ import annotations
 
+import errno as _errno
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,6 +39,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigError",
     "ConflictError",
+    "LocalFileError",
     "NameCandidate",
     "NameNotFoundError",
     "NameResolutionError",
@@ -46,6 +51,7 @@ __all__ = [
     "TaskTimeoutError",
     "TransferError",
     "TransportError",
+    "local_file_error",
 ]
 
 
@@ -84,6 +90,91 @@ class ConfigError(AnaplanError):
     """Bad settings or bad input: missing credentials, unreadable key, unknown region."""
 
     default_hint = "Check the arguments, ANAPLAN_* environment variables and config.toml profile."
+
+
+class LocalFileError(ConfigError):
+    """A local file or directory could not be read or written: permission denied, a missing
+    directory, a directory where a file was expected, a full disk.
+
+    It is a ConfigError (exit 2): the fix is on this machine, and retrying the same command will
+    not help until it is made. Nothing on the server is wrong.
+
+    Attributes:
+        path: The local path involved ("standard output" for stdout), or None.
+        errno: The operating system's error number, or None.
+    """
+
+    default_hint = "Check the path and its permissions, then try again."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        errno: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.path = path
+        self.errno = errno
+
+
+_FULL = frozenset({_errno.ENOSPC, _errno.EFBIG, getattr(_errno, "EDQUOT", _errno.ENOSPC)})
+_NOT_DIRECTORY = frozenset({_errno.ENOTDIR, _errno.EEXIST})
+
+
+def local_file_error(
+    exc: OSError, *, action: str, path: Any = None, then: str = ""
+) -> LocalFileError:
+    """The one place a local OSError becomes an error with an accurate sentence and hint.
+
+    Args:
+        exc: The operating system's error.
+        action: What was being done, as a verb phrase: "write", "read", "create the directory".
+        path: The path involved (a str, PathLike or file object; default: the error's filename).
+        then: A sentence appended to the hint, e.g. "The download resumes where it stopped."
+
+    Returns:
+        A LocalFileError (the caller raises it `from exc`).
+    """
+    where = _path_text(path if path is not None else exc.filename)
+    code = exc.errno
+    reason = (exc.strerror or type(exc).__name__).rstrip(".")
+    if code in (_errno.EACCES, _errno.EPERM):
+        hint = "Choose a location you may use, or change its permissions."
+    elif code == _errno.EISDIR:
+        hint = f"{where} is a directory; name a file."
+    elif code in _NOT_DIRECTORY:
+        hint = f"A part of {where} is a file, not a directory; check the path."
+    elif code == _errno.ENOENT:
+        hint = "Check the path; a directory in it does not exist."
+    elif code in _FULL:
+        hint = "Free some disk space, or choose a target on another disk."
+    elif code == _errno.EROFS:
+        hint = "That file system is read-only; choose another location."
+    else:
+        hint = LocalFileError.default_hint
+    if then:
+        hint = f"{hint} {then}"
+    return LocalFileError(
+        f"Cannot {action} {where}: {reason[:1].lower()}{reason[1:]}.",
+        path=where,
+        errno=code,
+        hint=hint,
+    )
+
+
+def _path_text(path: Any) -> str:
+    if path is None:
+        return "the file"
+    if isinstance(path, str | os.PathLike):
+        return repr(os.fspath(path))
+    name = getattr(path, "name", None)
+    if name in ("<stdout>", 1):
+        return "standard output"
+    if name in ("<stdin>", 0):
+        return "standard input"
+    return repr(str(name)) if name is not None else "the file"
 
 
 class TransportError(AnaplanError):

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
+import subprocess
+import sys
+import termios
 import time
+from pathlib import Path
+
+ENTRY_POINT = Path(sys.executable).parent / "pyanaplan"
 
 CLIENT_ID = "0123456789abcdef0123456789abcdef"
+
+
+def emulator_args(emu) -> list[str]:
+    return ["--api-url", emu.api_url, "--auth-url", emu.auth_url]
 
 
 def test_whoami(cli, emu) -> None:
@@ -41,10 +53,48 @@ def test_device_login_then_commands_use_the_kept_token(emu, entry, spawn, monkey
     assert "enter the code" not in again.stderr
 
 
-def test_ask_password_prompts_on_the_terminal(cli, emu, monkeypatch) -> None:
+def _run_detached(args: list[str], *, stdin: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    # A new session has no controlling terminal, so /dev/tty cannot stand in for stdin.
+    return subprocess.Popen(
+        [str(ENTRY_POINT), *args],
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
+
+
+def test_ask_password_prompts_on_the_terminal(emu, cli_env) -> None:
     email, password = emu.users[1]
-    monkeypatch.delenv("ANAPLAN_PASSWORD")
-    run = cli("--user", email, "--ask-password", "whoami", input=f"{password}\n")
-    assert run.exit_code == 0, run
-    assert run.json()["email"] == email
-    assert password not in run.stdout + run.stderr
+    env = {k: v for k, v in os.environ.items() if k != "ANAPLAN_PASSWORD"}
+    args = [*emulator_args(emu), "--user", email, "-o", "json", "whoami", "--ask-password"]
+    master, slave = pty.openpty()
+    try:
+        proc = _run_detached(args, stdin=slave, env=env)
+        os.close(slave)
+        # Type only once the prompt has turned echo off (getpass flushes earlier input).
+        deadline = time.monotonic() + 20
+        while termios.tcgetattr(master)[3] & termios.ECHO and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not termios.tcgetattr(master)[3] & termios.ECHO, "no password prompt appeared"
+        os.write(master, f"{password}\n".encode())
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        os.close(master)
+    assert proc.returncode == 0, stderr
+    assert json.loads(stdout)["email"] == email
+    assert b"Anaplan password" in stderr
+    assert password.encode() not in stdout + stderr
+
+
+def test_ask_password_without_a_terminal_is_a_usage_error(emu, cli_env) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "ANAPLAN_PASSWORD"}
+    proc = _run_detached(
+        [*emulator_args(emu), "--ask-password", "whoami"], stdin=subprocess.DEVNULL, env=env
+    )
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 2, stderr
+    text = stderr.decode()
+    assert text.startswith("Error: --ask-password needs a terminal"), text
+    assert "ANAPLAN_PASSWORD" in text and "Traceback" not in text

@@ -55,11 +55,12 @@ def test_demo_fails_loudly_when_a_step_goes_wrong(tmp_path: Path, capsys) -> Non
             yield emu
 
     options = DemoOptions(output_dir=tmp_path, size_bytes=200_000)
-    ok = run_demo(Output("json"), options, emulator_factory=broken_emulator)
+    code = run_demo(Output("json"), options, emulator_factory=broken_emulator)
     captured = capsys.readouterr()
-    assert ok is False
+    assert code == 4  # the injected 404's own exit code
     summary = json.loads(captured.out)
     assert summary["ok"] is False
+    assert summary["error"]["code"] == "not_found"
     last = summary["steps"][-1]
     assert last["step"] == "Upload it in chunks" and not last["ok"]
     assert last["result"].startswith("FAILED")

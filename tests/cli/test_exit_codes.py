@@ -81,7 +81,7 @@ def test_130_ctrl_c_cancels_the_server_task(cli, emu, spawn) -> None:
     assert proc.returncode == 130, (stdout, stderr)
     assert "Interrupted" in stderr
     tasks = cli("tasks", "import", SALES_IMPORT).json()
-    assert tasks and tasks[-1]["task_state"] in ("CANCELLED", "CANCELLING")
+    assert tasks and tasks[-1]["state"] in ("CANCELLED", "CANCELLING")
 
 
 def test_4_ambiguous_name_lists_every_match(tmp_path, cli_env) -> None:
@@ -126,4 +126,4 @@ def test_1_timeout_cancels_and_reports(cli, emu) -> None:
     assert run.exit_code == 1, run
     assert "cancelled" in run.json()["error"]["message"]
     tasks = cli("tasks", "import", SALES_IMPORT).json()
-    assert tasks[-1]["task_state"] in ("CANCELLED", "CANCELLING")
+    assert tasks[-1]["state"] in ("CANCELLED", "CANCELLING")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -9,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from pyanaplan.cli._options import GlobalOptions
-from pyanaplan.cli._output import Output
+from pyanaplan.cli._output import Output, install_log_handler
 
 if TYPE_CHECKING:
     from pyanaplan import Client
@@ -17,12 +19,43 @@ if TYPE_CHECKING:
 
 @dataclass
 class CliState:
-    """What every command gets from the root callback through `ctx.obj`."""
+    """What every command gets from the root callback through `ctx.obj`.
+
+    The options may still change while click parses the subcommand (global options are accepted
+    after the command too), so the Output is built on first use and `start()` acts on the options
+    once the command runs.
+    """
 
     options: GlobalOptions
-    output: Output
     restore_logging: Callable[[], None] | None = field(default=None, repr=False)
+    _output: Output | None = field(default=None, repr=False)
+    _started: bool = field(default=False, repr=False)
     _client: Any = field(default=None, repr=False)
+
+    @property
+    def output(self) -> Output:
+        """Where results, status lines and errors go (format, --quiet and -v as given)."""
+        if self._output is None:
+            opts = self.options
+            self._output = Output(opts.output, quiet=opts.quiet, verbose=opts.verbose)
+        return self._output
+
+    def start(self) -> None:
+        """Act on the global options once: prompt for the password, warn, hook up logging.
+
+        Raises:
+            ConfigError: --ask-password without a terminal to type the password in (exit 2).
+        """
+        if self._started:
+            return
+        self._started = True
+        self.restore_logging = install_log_handler(self.output)
+        if self.options.insecure:
+            self.output.warn(
+                "TLS certificate verification is off (--insecure); use --ca-bundle instead."
+            )
+        if self.options.ask_password and self.options.password is None:
+            self.options.password = _prompt_password()
 
     def client(self) -> Client:
         """The Client for this invocation, built on first use and closed when the CLI exits."""
@@ -58,11 +91,36 @@ class CliState:
 
 
 def get_state(ctx: typer.Context) -> CliState:
-    """The CliState the root callback stored (a fresh default one when invoked on its own)."""
+    """The started CliState of this run (a default one when a command is invoked on its own)."""
     root = ctx.find_root()
     if not isinstance(root.obj, CliState):
-        root.obj = CliState(options=GlobalOptions(), output=Output())
+        root.obj = CliState(options=GlobalOptions())
+    root.obj.start()
     return root.obj
+
+
+def _prompt_password() -> str:
+    from pyanaplan.errors import ConfigError
+
+    if not _terminal_available():
+        raise ConfigError(
+            "--ask-password needs a terminal to type the password in, and there is none.",
+            hint="Set ANAPLAN_PASSWORD in the environment instead (it is never stored).",
+        )
+    return str(typer.prompt("Anaplan password", hide_input=True, err=True))
+
+
+def _terminal_available() -> bool:
+    # getpass reads from the controlling terminal (/dev/tty) when there is one, else from stdin.
+    isatty = getattr(sys.stdin, "isatty", None)
+    if callable(isatty) and isatty():
+        return True
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return False
+    os.close(fd)
+    return True
 
 
 def _retry_policy(deadline_s: float) -> Any:

@@ -6,6 +6,7 @@ The README's exit-code table is written by hand from `EXIT_CODES` below;
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ _TABLE: dict[str, tuple[str, int, str]] = {
         EXIT_TASK_FAILED,
         "Open the failure dump to see which rows failed and why.",
     ),
+    "LocalFileError": ("local_file", EXIT_USAGE, "Check the path and its permissions."),
     "ConfigError": ("config", EXIT_USAGE, "Check your options, environment and profile."),
     "AuthenticationError": (
         "authentication",
@@ -131,6 +133,12 @@ def report_for(exc: BaseException) -> ErrorReport:
             "A running server task was cancelled; run an interrupted upload or download again "
             "to resume it.",
         )
+    if isinstance(exc, OSError) and _lookup(type(exc)) is None:
+        # The library turns its own OSErrors into LocalFileError; one that reaches here came
+        # from the terminal's streams (stdout on a full disk, a closed pipe).
+        from pyanaplan.errors import local_file_error
+
+        exc = local_file_error(exc, action="read or write", path=exc.filename or sys.stdout)
     row = _lookup(type(exc))
     if row is None:
         return ErrorReport(

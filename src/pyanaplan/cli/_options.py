@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+
+from pyanaplan.transfer.plan import MAX_CHUNK_SIZE, MAX_CONCURRENCY, MIN_CHUNK_SIZE
 
 # Decimal units for KB/MB/GB, binary for KiB/MiB/GiB; a bare number is bytes.
 _SIZE_UNITS = {
@@ -44,6 +48,50 @@ def parse_size(text: str) -> int:
     return size
 
 
+def parse_chunk_size(text: str) -> int:
+    """Parse `--chunk-size` and check it is within Anaplan's 1 MiB–50 MB while parsing.
+
+    Raises:
+        typer.BadParameter: Not a size, or outside the bounds (exit code 2).
+    """
+    size = parse_size(text)
+    if not MIN_CHUNK_SIZE <= size <= MAX_CHUNK_SIZE:
+        raise typer.BadParameter(
+            f"{text!r} is outside the chunk sizes Anaplan accepts; use 1MiB to 50MB."
+        )
+    return size
+
+
+def parse_timeout(text: str) -> float | None:
+    """Parse `--timeout` in seconds; 0 means no limit (None).
+
+    Raises:
+        typer.BadParameter: Not a number, negative or not finite (exit code 2).
+    """
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a number of seconds.") from None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise typer.BadParameter(
+            f"{text!r} is not a timeout; use a number of seconds, or 0 for no limit."
+        )
+    return seconds or None
+
+
+KINDS = ("import", "export", "action", "process")
+
+
+def check_kind(kind: str) -> str:
+    """Validate a task kind argument, accepting plurals (exit 2 on anything else)."""
+    lowered = kind.lower()
+    lowered = {f"{k}s": k for k in KINDS}.get(lowered, lowered)
+    lowered = "process" if lowered == "processes" else lowered
+    if lowered not in KINDS:
+        raise typer.BadParameter(f"{kind!r} is not a kind; use one of {', '.join(KINDS)}.")
+    return lowered
+
+
 def parse_mapping(values: list[str] | None) -> dict[str, str] | None:
     """Parse repeated `--mapping Dimension=Item` options into a dict.
 
@@ -63,15 +111,26 @@ def parse_mapping(values: list[str] | None) -> dict[str, str] | None:
     return mapping
 
 
+#: `--retry-deadline` default, in seconds: RetryPolicy's own default (a test pins the two).
+DEFAULT_RETRY_DEADLINE_S = 300.0
+#: `--chunk-size` default as shown in --help: the library's DEFAULT_CHUNK_SIZE (a test pins it).
+DEFAULT_CHUNK_SIZE_TEXT = "10MiB"
+
+# Root option name -> GlobalOptions field, where the two differ.
+_PARAM_FIELDS = {"cert": "certificate", "key": "private_key", "retry_deadline": "retry_deadline_s"}
+
+
 @dataclass
 class GlobalOptions:
-    """The root callback's options, exactly as given (None means "not given": let the library's
-    settings fall back to ANAPLAN_* variables, the profile, then defaults)."""
+    """The global options, exactly as given (None means "not given": let the library's settings
+    fall back to ANAPLAN_* variables, the profile, then defaults). They may be given before the
+    command, after it, or both (the later one wins): see `_globals.py`."""
 
     profile: str | None = None
     workspace: str | None = None
     model: str | None = None
     user: str | None = None
+    ask_password: bool = False
     password: str | None = field(default=None, repr=False)  # from --ask-password; never shown
     certificate: str | None = None
     private_key: str | None = None
@@ -86,6 +145,20 @@ class GlobalOptions:
     output: str | None = None
     quiet: bool = False
     verbose: bool = False
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> GlobalOptions:
+        """Build from the root command's parsed parameters (unknown names are ignored)."""
+        options = cls()
+        for name, value in params.items():
+            options.set(name, value)
+        return options
+
+    def set(self, name: str, value: Any) -> None:
+        """Set the field behind a root option name (`cert`, `retry_deadline`, …), if any."""
+        attr = _PARAM_FIELDS.get(name, name)
+        if attr in _FIELD_NAMES and attr != "password":
+            setattr(self, attr, value)
 
     def client_kwargs(self) -> dict[str, object]:
         """Keyword arguments for `pyanaplan.Client`, only for options that were given."""
@@ -107,6 +180,9 @@ class GlobalOptions:
         if self.insecure:
             kwargs["verify"] = False
         return {k: v for k, v in kwargs.items() if v is not None}
+
+
+_FIELD_NAMES = frozenset(f.name for f in fields(GlobalOptions))
 
 
 # ---- option types used by several commands ------------------------------------------------------
@@ -133,8 +209,9 @@ TimeoutOpt = Annotated[
     typer.Option(
         "--timeout",
         metavar="SECONDS",
-        help="Give up waiting after this many seconds (cancels the task).",
-        min=0,
+        help="Give up waiting after this many seconds and cancel the task "
+        "(0 or not given: wait as long as it takes).",
+        parser=parse_timeout,
     ),
 ]
 NoWaitOpt = Annotated[
@@ -159,22 +236,41 @@ FailOnIgnoredOpt = Annotated[
 FileNameOpt = Annotated[
     str | None,
     typer.Option(
-        "--file", metavar="NAME", help="Anaplan file name or ID (default: the local name)."
+        "--file",
+        metavar="NAME",
+        help="Anaplan file name or ID (default: the local file's name; needed with `-`).",
     ),
 ]
 TargetOpt = Annotated[
-    Path | None, typer.Option("-O", "--output-file", metavar="PATH", help="Where to save the file.")
+    Path | None,
+    typer.Option(
+        "-O",
+        "--output-file",
+        metavar="PATH",
+        help="Where to save the file: a path, a directory to save it in, or - for stdout "
+        "(default: the file's name in the current directory).",
+    ),
 ]
-KindArg = Annotated[str, typer.Argument(help="import, export, action or process.")]
-
-KINDS = ("import", "export", "action", "process")
-
-
-def check_kind(kind: str) -> str:
-    """Validate a task kind argument (exit 2 on anything else)."""
-    lowered = kind.lower()
-    lowered = {f"{k}s": k for k in KINDS}.get(lowered, lowered)
-    lowered = "process" if lowered == "processes" else lowered
-    if lowered not in KINDS:
-        raise typer.BadParameter(f"{kind!r} is not a kind; use one of {', '.join(KINDS)}.")
-    return lowered
+ChunkSizeOpt = Annotated[
+    int,
+    typer.Option(
+        "--chunk-size",
+        metavar="SIZE",
+        help="Chunk size, 1MiB to 50MB, e.g. 25MB or 10MiB.",
+        parser=parse_chunk_size,
+    ),
+]
+ConcurrencyOpt = Annotated[
+    int,
+    typer.Option(
+        "--concurrency",
+        metavar="N",
+        help="Chunks sent in parallel.",
+        min=1,
+        max=MAX_CONCURRENCY,
+    ),
+]
+KindArg = Annotated[
+    str,
+    typer.Argument(metavar="KIND", help="import, export, action or process.", parser=check_kind),
+]

@@ -1,56 +1,35 @@
 """Everything the CLI shows: results on stdout; progress, status, warnings and errors on stderr.
 
 Results render as a table (people), JSON (scripts; the default when stdout is not a terminal) or
-CSV (spreadsheets). Progress bars are Rich bars on stderr, and are off when stderr is not a
-terminal or with --quiet, so piping stdout never mixes bars into data.
+CSV (spreadsheets). Objects of a known kind are shaped by `_schemas.py` first, so JSON and CSV
+keys are the documented ones. Progress bars (`_progress.py`) are on stderr and off when stderr is
+not a terminal or with --quiet, so piping stdout never mixes bars into data. When stdout carries
+a file's bytes (`download -O -`), nothing else is written to it.
 """
 
 from __future__ import annotations
 
 import csv
-import dataclasses
-import enum
 import json
-import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import date, datetime
-from pathlib import Path
+from contextlib import contextmanager, suppress
 from typing import IO, Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from pyanaplan.cli import _progress
 from pyanaplan.cli._errors import ErrorReport
+from pyanaplan.cli._schemas import shape, to_jsonable
 
 FORMATS = ("table", "json", "csv")
 
 #: A column: (header shown in tables/CSV, key in the record dict).
 Column = tuple[str, str]
 
-
-def to_jsonable(value: Any) -> Any:
-    """Turn library results (pydantic models, dataclasses, paths, enums) into plain JSON data."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    dump = getattr(value, "model_dump", None)
-    if callable(dump):
-        return to_jsonable(dump(mode="json"))
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, enum.Enum):
-        return to_jsonable(value.value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    return str(value)
+__all__ = ["FORMATS", "Column", "Output", "build_table", "resolve_format", "to_jsonable"]
 
 
 def resolve_format(requested: str | None, stdout: IO[str]) -> str:
@@ -75,35 +54,54 @@ class Output:
         self.format = resolve_format(fmt, stdout)
         self.quiet = quiet
         self.verbose = verbose
+        #: True once stdout carries a file's bytes (`-O -`): results and error documents then
+        #: stay off it, and the outcome is told on stderr.
+        self.stdout_is_data = False
         self.out = Console(file=stdout, soft_wrap=False, highlight=False, width=_width(stdout))
         self.err = Console(file=sys.stderr, highlight=False, width=_width(sys.stderr))
 
     # ---- results (stdout) -------------------------------------------------------------------
 
     def records(
-        self, rows: Iterable[Any], columns: Sequence[Column], *, title: str | None = None
+        self,
+        rows: Iterable[Any],
+        columns: Sequence[Column],
+        *,
+        kind: str | None = None,
+        title: str | None = None,
     ) -> None:
-        """Render a list of objects: every field in JSON, the given columns in table/CSV."""
-        data = [to_jsonable(r) for r in rows]
-        if self.format == "json":
-            self._json(data)
-        elif self.format == "csv":
-            self._csv(data, columns)
-        else:
-            self.out.print(build_table(data, columns, title=title))
+        """Render a list of objects: every field in JSON, the given columns in table/CSV.
 
-    def record(self, row: Any, *, title: str | None = None) -> None:
-        """Render one object: a field/value table, a one-row CSV, or a JSON object."""
-        data = to_jsonable(row)
-        if self.format == "json":
-            self._json(data)
-            return
-        flat = _flatten(data) if isinstance(data, dict) else {"value": data}
-        if self.format == "csv":
-            # Dotted column keys ("outcome.status") are looked up in the nested data.
-            self._csv([data if isinstance(data, dict) else flat], [(k, k) for k in flat])
-            return
-        # Lists of objects (a process's actions) read better as their own table below.
+        Args:
+            rows: The objects.
+            columns: Table and CSV columns; keys may be dotted ("counts.rows_failed").
+            kind: The `_schemas.py` kind of each row, which fixes its JSON keys.
+            title: Table title.
+        """
+        data = [shape(kind, r) if kind else to_jsonable(r) for r in rows]
+        with self._writing():
+            if self.format == "json":
+                self._json(data)
+            elif self.format == "csv":
+                self._csv([[_cell(_get(row, key)) for _, key in columns] for row in data], columns)
+            else:
+                self.out.print(build_table(data, columns, title=title))
+
+    def record(self, row: Any, *, kind: str | None = None, title: str | None = None) -> None:
+        """Render one object: a JSON object, a one-row CSV of its flattened fields, or a
+        field/value table (lists of objects in it as tables of their own)."""
+        data = shape(kind, row) if kind else to_jsonable(row)
+        with self._writing():
+            if self.format == "json":
+                self._json(data)
+            elif self.format == "csv":
+                flat = flatten(data) if isinstance(data, dict) else {"value": data}
+                self._csv([[_cell(v) for v in flat.values()]], [(k, k) for k in flat])
+            else:
+                self._record_table(data, title)
+
+    def _record_table(self, data: Any, title: str | None) -> None:
+        flat = _flatten_objects(data) if isinstance(data, dict) else {"value": data}
         nested = {k: v for k, v in flat.items() if _is_object_list(v)}
         table = Table(
             title=title, title_justify="left", show_header=False, box=None, pad_edge=False
@@ -120,22 +118,37 @@ class Output:
 
     def document(self, data: Any) -> None:
         """Write a JSON document whatever the format (for commands whose result is a document)."""
-        self._json(to_jsonable(data))
+        with self._writing():
+            self._json(to_jsonable(data))
 
     def line(self, text: str) -> None:
         """A plain result line on stdout (a path, an id)."""
-        self.out.print(Text(text), soft_wrap=True)
+        with self._writing():
+            self.out.print(Text(text), soft_wrap=True)
 
     def _json(self, data: Any) -> None:
+        if self.stdout_is_data:
+            return
         self.out.file.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         self.out.file.flush()
 
-    def _csv(self, data: list[dict[str, Any]], columns: Sequence[Column]) -> None:
+    def _csv(self, rows: list[list[str]], columns: Sequence[Column]) -> None:
+        if self.stdout_is_data:
+            return
         writer = csv.writer(self.out.file, lineterminator="\n")
         writer.writerow([header for header, _ in columns])
-        for row in data:
-            writer.writerow([_cell(_get(row, key)) for _, key in columns])
+        writer.writerows(rows)
         self.out.file.flush()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        # stdout on a full disk or a closed pipe: one sentence (exit 2), not a traceback.
+        try:
+            yield
+        except OSError as exc:
+            from pyanaplan.errors import local_file_error
+
+            raise local_file_error(exc, action="write the result to", path=sys.stdout) from exc
 
     # ---- everything else (stderr) -----------------------------------------------------------
 
@@ -151,7 +164,8 @@ class Output:
     def error(self, report: ErrorReport) -> None:
         """Show an error: `Error: …`, candidates, dump paths and the hint on stderr.
 
-        With `-o json` the same report is also the one document on stdout.
+        With `-o json` the same report is also the one document on stdout (unless stdout
+        carries data, or cannot be written: the error on stderr is what counts then).
         """
         self.err.print(Text.assemble(("Error: ", "bold red"), report.message), soft_wrap=True)
         if report.candidates:
@@ -165,7 +179,8 @@ class Output:
         if report.hint:
             self.err.print(Text.assemble(("Hint: ", "bold"), report.hint), soft_wrap=True)
         if self.format == "json":
-            self._json(report.as_json())
+            with suppress(OSError):
+                self._json(report.as_json())
 
     # ---- progress (stderr) ------------------------------------------------------------------
 
@@ -175,134 +190,27 @@ class Output:
         return not self.quiet and self.err.is_terminal
 
     @contextmanager
-    def transfer_progress(self, description: str) -> Iterator[Callable[[int, int], None]]:
+    def transfer_progress(self, description: str) -> Iterator[Callable[[int, int | None], None]]:
         """A bytes/rate/ETA bar; yields the library's `on_progress(done_bytes, total_bytes)`."""
         if not self.progress_enabled:
-            yield _ignore_progress
+            yield _progress.ignore_progress
             return
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
-        )
-
-        progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=self.err,
-            transient=False,
-        )
-        task = progress.add_task(description, total=None)
-
-        def update(done: int, total: int) -> None:
-            # The library may report a smaller `done` when a chunk is resent; show it as is.
-            progress.update(task, completed=done, total=total or None)
-
-        with progress:
+        with _progress.transfer_bar(self.err, description) as update:
             yield update
 
     @contextmanager
     def task_progress(self, description: str) -> Iterator[Callable[..., None]]:
         """A progress/current-step bar for a server task; yields the task-progress callback."""
         if not self.progress_enabled:
-            yield _ignore_progress
+            yield _progress.ignore_progress
             return
-        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
-
-        progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TaskProgressColumn(),
-            TextColumn("{task.fields[step]}"),
-            console=self.err,
-        )
-        task = progress.add_task(description, total=1.0, step="")
-
-        def update(*args: Any, **kwargs: Any) -> None:
-            fraction, step = task_progress_values(*args, **kwargs)
-            progress.update(task, completed=fraction, step=step)
-
-        with progress:
+        with _progress.task_bar(self.err, description) as update:
             yield update
 
 
-class _StatusLogHandler(logging.Handler):
-    """Shows the library's warnings (retries, expired dumps) as status lines on stderr."""
-
-    def __init__(self, output: Output) -> None:
-        super().__init__(level=logging.WARNING)
-        self.output = output
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self.output.status(record.getMessage())
-        except Exception:  # a broken stderr must not turn a warning into a crash
-            self.handleError(record)
-
-
 def install_log_handler(output: Output) -> Callable[[], None]:
-    """Route `pyanaplan` log records to stderr: debug with -v, else warnings as status lines.
-
-    Returns:
-        A function that removes the handler and restores the logger's level, so one CLI run
-        leaves no trace in the process (tests run many in one interpreter).
-    """
-    logger = logging.getLogger("pyanaplan")
-    previous_level = logger.level
-    handler: logging.Handler
-    if output.verbose:
-        handler = _VerboseHandler(output)
-        logger.setLevel(logging.DEBUG)
-    else:
-        handler = _StatusLogHandler(output)
-    logger.addHandler(handler)
-
-    def restore() -> None:
-        logger.removeHandler(handler)
-        logger.setLevel(previous_level)
-
-    return restore
-
-
-class _VerboseHandler(logging.Handler):
-    """-v: every library record, with its logger name, on stderr."""
-
-    def __init__(self, output: Output) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.output = output
-        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self.output.err.print(Text(self.format(record)), soft_wrap=True)
-        except Exception:
-            self.handleError(record)
-
-
-def task_progress_values(*args: Any, **kwargs: Any) -> tuple[float, str]:
-    """Read (fraction, current step) from whatever the library's task callback passes.
-
-    Accepts `(progress, current_step)` positionally or as keywords, or one status object with
-    `progress` and `current_step` attributes.
-    """
-    if len(args) == 1 and not isinstance(args[0], int | float):
-        obj = args[0]
-        raw = getattr(obj, "progress", 0.0)
-        step = getattr(obj, "current_step", "") or ""
-    else:
-        raw = args[0] if args else kwargs.get("progress", 0.0)
-        step = args[1] if len(args) > 1 else kwargs.get("current_step", "")
-    try:
-        fraction = max(0.0, min(1.0, float(raw or 0.0)))
-    except (TypeError, ValueError):
-        fraction = 0.0
-    return fraction, str(step or "")
+    """Route `pyanaplan` log records to stderr (see `_progress.install_log_handler`)."""
+    return _progress.install_log_handler(output.err, output.status, verbose=output.verbose)
 
 
 def build_table(
@@ -317,6 +225,33 @@ def build_table(
     return table
 
 
+def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    """One level of dotted keys for CSV: nested objects as `counts.rows_failed`, list items as
+    `details.0.type`; an empty list or object stays one empty cell."""
+    if isinstance(data, dict) and data:
+        items: Iterable[tuple[str, Any]] = ((str(k), v) for k, v in data.items())
+    elif isinstance(data, list) and data:
+        items = ((str(i), v) for i, v in enumerate(data))
+    else:
+        return {prefix.rstrip("."): None if data in ([], {}) else data}
+    flat: dict[str, Any] = {}
+    for key, value in items:
+        flat.update(flatten(value, f"{prefix}{key}."))
+    return flat
+
+
+def _flatten_objects(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    # For the field/value table: nested objects become dotted rows; lists stay whole.
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(_flatten_objects(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
 def _is_object_list(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
@@ -327,10 +262,6 @@ def _shown(items: list[dict[str, Any]], key: str) -> bool:
         item.get(key) not in (None, "", [], {}) and not isinstance(item.get(key), dict)
         for item in items
     )
-
-
-def _ignore_progress(*_args: Any, **_kwargs: Any) -> None:
-    return None
 
 
 def _get(row: Any, key: str) -> Any:
@@ -351,17 +282,6 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
-
-
-def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            flat.update(_flatten(value, f"{name}."))
-        else:
-            flat[name] = value
-    return flat
 
 
 def _width(stream: IO[str]) -> int | None:

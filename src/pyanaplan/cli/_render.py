@@ -8,7 +8,8 @@ from typing import Any
 
 from rich.table import Table
 
-from pyanaplan.cli._output import Output, to_jsonable
+from pyanaplan.cli._output import Output
+from pyanaplan.cli._schemas import shape
 
 _SUMMARY_KEYS = (
     "kind",
@@ -18,6 +19,7 @@ _SUMMARY_KEYS = (
     "state",
     "successful",
     "current_step",
+    "created",
 )
 _COUNT_KEYS = (
     "rows_successful",
@@ -30,9 +32,11 @@ _COUNT_KEYS = (
 
 
 def render_task_result(output: Output, result: Any, *, title: str | None = None) -> None:
-    """Show a TaskResult: every field in JSON, one row per field (plus nested steps) in a table."""
-    data = to_jsonable(result)
-    if output.format != "table" or not isinstance(data, dict):
+    """Show a TaskResult: the `task` schema in JSON/CSV, a summary and its steps in a table."""
+    if output.stdout_is_data:
+        return  # stdout carries the export's bytes; the command reports on stderr
+    data = shape("task", result)
+    if output.format != "table":
         output.record(data)
         return
     table = Table(title=title, title_justify="left", show_header=False, box=None)

@@ -15,6 +15,7 @@ the outcome is the same whatever `successful` says.
 from __future__ import annotations
 
 import csv
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from pyanaplan.cli._errors import EXIT_TASK_FAILED, ErrorReport, report_for
 from pyanaplan.cli._output import Output
 from pyanaplan.cli._render import render_task_result, warn_about_outcome
 from pyanaplan.cli._sales_csv import HEADER, SalesCsv, write_sales_csv
@@ -119,7 +121,6 @@ class Demo:
     def run(self, client: Any, emulator: Any) -> None:
         """Every step in order; raises on the first one that fails."""
         out_dir = self.opts.output_dir
-        out_dir.mkdir(parents=True, exist_ok=True)
         self._browse(client)
         products, regions = self._list_sources(client, out_dir)
         sales = self._generate(out_dir, products, regions)
@@ -337,24 +338,32 @@ class Demo:
 
     # ---- the end ----------------------------------------------------------------------------
 
-    def summary(self) -> None:
+    @property
+    def ok(self) -> bool:
+        """True when steps ran and every one of them did what it should."""
+        return bool(self.steps) and all(s.ok for s in self.steps)
+
+    def summary(self, failure: ErrorReport | None = None) -> None:
         if self.out.format != "table":
-            self.out.document(
-                {
-                    "ok": all(s.ok for s in self.steps),
-                    "steps": [
-                        {
-                            "step": s.step,
-                            "command": s.command,
-                            "ok": s.ok,
-                            "result": s.result,
-                            "seconds": round(s.seconds, 3),
-                            "files": s.files,
-                        }
-                        for s in self.steps
-                    ],
-                }
-            )
+            document: dict[str, Any] = {
+                "ok": self.ok and failure is None,
+                "steps": [
+                    {
+                        "step": s.step,
+                        "command": s.command,
+                        "ok": s.ok,
+                        "result": s.result,
+                        "seconds": round(s.seconds, 3),
+                        "files": s.files,
+                    }
+                    for s in self.steps
+                ],
+            }
+            if failure is not None:
+                document["error"] = failure.as_json()["error"]
+            self.out.document(document)
+            return
+        if not self.steps:
             return
         out_dir = self.opts.output_dir
         table = Table(
@@ -405,12 +414,41 @@ def run_demo(
     options: DemoOptions,
     *,
     emulator_factory: Callable[[], Any] | None = None,
-) -> bool:
-    """Start the embedded emulator, run the flow, print the summary; True when all passed."""
+) -> int:
+    """Start the embedded emulator, run the flow, print the summary.
+
+    Returns:
+        The exit code: 0 when every step passed, 1 when a step did not do what it should, or
+        the documented code of the error that stopped the demo (2 for an output directory that
+        cannot be written, before the emulator is even started).
+    """
+    demo = Demo(output, options)
+    failure: ErrorReport | None = None
+    try:
+        _prepare_output_dir(options.output_dir)
+        _run_on_emulator(demo, output, emulator_factory)
+    except Exception as exc:
+        # Any failure (a check or a library error) ends the demo with its summary, so the
+        # steps that did run stay visible; the command then exits non-zero.
+        failure = _failure_report(exc)
+        what = f"demo step failed: {failure.message}" if demo.steps else failure.message
+        output.err.print(Text.assemble(("Error: ", "bold red"), what), soft_wrap=True)
+        output.err.print(Text.assemble(("Hint: ", "bold"), failure.hint), soft_wrap=True)
+    demo.summary(failure)
+    if failure is not None:
+        return failure.exit_code
+    if not demo.ok:
+        return EXIT_TASK_FAILED
+    demo.real_tenant_commands()
+    return 0
+
+
+def _run_on_emulator(
+    demo: Demo, output: Output, emulator_factory: Callable[[], Any] | None
+) -> None:
     from pyanaplan import Client, Settings
     from pyanaplan.emulator import Emulator
 
-    demo = Demo(output, options)
     factory = emulator_factory or (lambda: Emulator())
     output.status("Starting the embedded Anaplan emulator (in memory, loopback only)…")
     with factory() as emu:
@@ -427,22 +465,31 @@ def run_demo(
             workspace=WORKSPACE,
             model=MODEL,
         )
-        client = Client(settings=settings)
-        try:
-            with client:
-                demo.run(client, emu)
-        except Exception as exc:
-            # Any failure (a check or a library error) ends the demo with its summary, so the
-            # steps that did run stay visible; the command then exits non-zero.
-            output.err.print(
-                Text.assemble(("Error: ", "bold red"), f"demo step failed: {exc}"), soft_wrap=True
-            )
-        finally:
-            demo.summary()
-    ok = bool(demo.steps) and all(s.ok for s in demo.steps)
-    if ok:
-        demo.real_tenant_commands()
-    return ok
+        with Client(settings=settings) as client:
+            demo.run(client, emu)
+
+
+def _prepare_output_dir(path: Path) -> None:
+    """Create the output directory and prove it takes a file, before any step runs."""
+    from pyanaplan.errors import local_file_error
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise local_file_error(exc, action="write the demo's files to", path=path) from exc
+
+
+def _failure_report(exc: Exception) -> ErrorReport:
+    if isinstance(exc, DemoStepError):
+        return ErrorReport(
+            "demo_step_failed",
+            EXIT_TASK_FAILED,
+            str(exc),
+            "The step did not produce what the demo model must; the summary shows which.",
+        )
+    return report_for(exc)
 
 
 def _relative(path: Path, base: Path) -> str:

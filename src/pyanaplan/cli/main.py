@@ -8,7 +8,7 @@ mapping applies under typer's test runner and the installed entry point.
 from __future__ import annotations
 
 import traceback
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from typer.core import TyperGroup
@@ -16,14 +16,19 @@ from typer.exceptions import TyperException
 
 from pyanaplan.cli._context import CliState, get_state
 from pyanaplan.cli._errors import EXIT_INTERRUPTED, EXIT_USAGE, ErrorReport, report_for
-from pyanaplan.cli._options import GlobalOptions
-from pyanaplan.cli._output import FORMATS, Output, install_log_handler
+from pyanaplan.cli._globals import inherit_global_options, root
+from pyanaplan.cli._output import Output
 
 _USAGE_HINT = "Run the command with --help to see its options."
 
 
 class _ErrorMappingGroup(TyperGroup):
     """Root group that maps library errors and Ctrl-C to a message and an exit code."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # typer builds the subcommands first, so they can all learn the global options here.
+        inherit_global_options(self)
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
@@ -89,146 +94,7 @@ app = typer.Typer(
 )
 
 
-def _validate_output(value: str | None) -> str | None:
-    if value is not None and value not in FORMATS:
-        raise typer.BadParameter(f"{value!r} is not a format; use table, json or csv.")
-    return value
-
-
-@app.callback()
-def root(
-    ctx: typer.Context,
-    profile: Annotated[
-        str | None,
-        typer.Option(
-            "--profile", metavar="NAME", help="Profile from config.toml [ANAPLAN_PROFILE]."
-        ),
-    ] = None,
-    workspace: Annotated[
-        str | None,
-        typer.Option(
-            "-w", "--workspace", metavar="WS", help="Workspace name or ID [ANAPLAN_WORKSPACE]."
-        ),
-    ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option("-m", "--model", metavar="MODEL", help="Model name or ID [ANAPLAN_MODEL]."),
-    ] = None,
-    user: Annotated[
-        str | None,
-        typer.Option("--user", metavar="EMAIL", help="User email for basic auth [ANAPLAN_USER]."),
-    ] = None,
-    ask_password: Annotated[
-        bool,
-        typer.Option(
-            "--ask-password",
-            help="Prompt for the password (otherwise ANAPLAN_PASSWORD is used; never stored).",
-        ),
-    ] = False,
-    cert: Annotated[
-        str | None,
-        typer.Option(
-            "--cert",
-            metavar="FILE",
-            help="Certificate (PEM/DER) or .p12/.pfx for certificate auth [ANAPLAN_CERT].",
-        ),
-    ] = None,
-    key: Annotated[
-        str | None,
-        typer.Option(
-            "--key",
-            metavar="FILE",
-            help="Private key (PEM/DER) [ANAPLAN_KEY]; passphrase: ANAPLAN_KEY_PASSWORD.",
-        ),
-    ] = None,
-    region: Annotated[
-        str | None,
-        typer.Option(
-            "--region", metavar="REGION", help="Region, e.g. EU1, US9, AU1 [ANAPLAN_REGION]."
-        ),
-    ] = None,
-    api_url: Annotated[
-        str | None, typer.Option("--api-url", metavar="URL", help="API origin [ANAPLAN_API_URL].")
-    ] = None,
-    auth_url: Annotated[
-        str | None,
-        typer.Option("--auth-url", metavar="URL", help="Auth service origin [ANAPLAN_AUTH_URL]."),
-    ] = None,
-    oauth_url: Annotated[
-        str | None,
-        typer.Option("--oauth-url", metavar="URL", help="OAuth origin [ANAPLAN_OAUTH_URL]."),
-    ] = None,
-    ca_bundle: Annotated[
-        str | None,
-        typer.Option(
-            "--ca-bundle", metavar="FILE", help="CA bundle to verify TLS with [ANAPLAN_CA_BUNDLE]."
-        ),
-    ] = None,
-    proxy: Annotated[
-        str | None,
-        typer.Option(
-            "--proxy", metavar="URL", help="Proxy URL (HTTPS_PROXY/HTTP_PROXY are honoured too)."
-        ),
-    ] = None,
-    insecure: Annotated[
-        bool, typer.Option("--insecure", help="Do not verify TLS certificates (unsafe).")
-    ] = False,
-    retry_deadline: Annotated[
-        float | None,
-        typer.Option(
-            "--retry-deadline",
-            metavar="SECONDS",
-            help="Stop retrying a failing request after this many seconds.",
-            min=0,
-        ),
-    ] = None,
-    output: Annotated[
-        str | None,
-        typer.Option(
-            "-o",
-            "--output",
-            metavar="FORMAT",
-            help="table, json or csv (default: table on a terminal, json otherwise).",
-            callback=_validate_output,
-        ),
-    ] = None,
-    quiet: Annotated[
-        bool, typer.Option("-q", "--quiet", help="No progress bars or status lines.")
-    ] = False,
-    verbose: Annotated[
-        bool, typer.Option("-v", "--verbose", help="Debug logging and tracebacks on stderr.")
-    ] = False,
-) -> None:
-    """Anaplan integrations from the command line. Example: pyanaplan -w "Demo Workspace" models"""
-    out = Output(output, quiet=quiet, verbose=verbose)
-    password = None
-    if ask_password:
-        password = typer.prompt("Anaplan password", hide_input=True, err=True)
-    options = GlobalOptions(
-        profile=profile,
-        workspace=workspace,
-        model=model,
-        user=user,
-        password=password,
-        certificate=cert,
-        private_key=key,
-        region=region,
-        api_url=api_url,
-        auth_url=auth_url,
-        oauth_url=oauth_url,
-        ca_bundle=ca_bundle,
-        proxy=proxy,
-        insecure=insecure,
-        retry_deadline_s=retry_deadline,
-        output=output,
-        quiet=quiet,
-        verbose=verbose,
-    )
-    state = CliState(options=options, output=out)
-    ctx.obj = state
-    if insecure:
-        out.warn("TLS certificate verification is off (--insecure); use --ca-bundle instead.")
-    state.restore_logging = install_log_handler(out)
+app.callback()(root)
 
 
 def _register() -> None:

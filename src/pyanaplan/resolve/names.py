@@ -29,11 +29,6 @@ KIND_LABELS = {
     "process": "Process",
 }
 
-_CREATE_HINTS = {
-    "file": " To create a new file, pass create=True (CLI: --create).",
-}
-
-
 def _attr(item: Any, name: str) -> str | None:
     value = getattr(item, name, None)
     if value is None and isinstance(item, dict):
@@ -106,8 +101,8 @@ def match_name(
     message = f"{label} '{text}' not found{suffix}."
     if near:
         message += " Closest: " + ", ".join(f"'{n}' ({i})" for n, i in near) + "."
+    # No "--create" here: only an upload can create a file, and it adds that hint itself.
     hint = f"List the {kind}s to see what exists; names are matched case-insensitively."
-    hint += _CREATE_HINTS.get(kind, "")
     raise NameNotFoundError(message, kind=kind, query=text, candidates=near, hint=hint)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from pyanaplan.errors import ConfigError
+from pyanaplan.errors import ConfigError, local_file_error
 
 __all__ = ["KnownSizeSource", "StreamSource", "UploadSourceLike", "open_source"]
 
@@ -64,12 +64,8 @@ class _PathSource(KnownSizeSource):
     def __init__(self, path: Path) -> None:
         try:
             self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-        except FileNotFoundError:
-            raise ConfigError(f"Source file {str(path)!r} does not exist.") from None
-        except IsADirectoryError:
-            raise ConfigError(f"Source {str(path)!r} is a directory, not a file.") from None
         except OSError as exc:
-            raise ConfigError(f"Cannot read source file {str(path)!r}: {exc.strerror}.") from None
+            raise local_file_error(exc, action="read the source file", path=path) from None
         stat = os.fstat(self._fd)
         super().__init__(stat.st_size, stat.st_mtime_ns, resumable=True)
 

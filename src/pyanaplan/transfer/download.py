@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from pyanaplan.errors import ConfigError, TransferError
+from pyanaplan.errors import ConfigError, LocalFileError, TransferError, local_file_error
 from pyanaplan.http._session import ApiSession
 from pyanaplan.transfer._hashing import BackgroundHasher
 from pyanaplan.transfer._journal import DownloadJournal
@@ -193,13 +193,12 @@ def download_chunked(
     )
 
 
-def _local_write_error(target: Any, label: str, exc: OSError) -> TransferError:
-    where = getattr(target, "name", target)
-    reason = exc.strerror or type(exc).__name__
-    return TransferError(
-        f"Could not write the {label} to {str(where)!r}: {reason}.",
-        hint="Free some disk space or choose another target; the download resumes where it "
-        "stopped.",
+def _local_write_error(target: Any, label: str, exc: OSError) -> LocalFileError:
+    return local_file_error(
+        exc,
+        action=f"write the {label} to",
+        path=target,
+        then="The download resumes where it stopped.",
     )
 
 
@@ -306,7 +305,11 @@ class _Sink:
             )
         path = Path(target)
         if path.is_dir():
-            raise ConfigError(f"Download target {str(path)!r} is a directory; name a file.")
+            raise LocalFileError(
+                f"Download target {str(path)!r} is a directory; name a file.",
+                path=str(path),
+                hint="Pass a file path (the directory plus a file name).",
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         part = path.with_name(path.name + ".part")
         sidecar = part.with_name(part.name + ".json")

@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_DOWNLOAD_CONCURRENCY",
     "MAX_CHUNKS",
     "MAX_CHUNK_SIZE",
+    "MAX_CONCURRENCY",
     "MIN_CHUNK_SIZE",
     "SINGLE_PUT_MAX",
     "ChunkSpan",
@@ -48,6 +49,9 @@ MAX_CHUNKS = 1000
 DEFAULT_CHUNK_SIZE = 10 * MIB
 #: Default number of chunks compressed and sent at once.
 DEFAULT_CONCURRENCY = 4
+#: Most chunks sent at once (the session's connection pool holds 20 connections). Here, with the
+#: other limits, so the CLI checks the same bound while parsing `--concurrency`.
+MAX_CONCURRENCY = 16
 #: Default number of chunks fetched at once when downloading.
 DEFAULT_DOWNLOAD_CONCURRENCY = 3
 #: Default gzip level: level 1 compresses CSV nearly as well as 9 at many times the speed.

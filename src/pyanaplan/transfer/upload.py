@@ -53,6 +53,7 @@ from pyanaplan.transfer.plan import (
     DEFAULT_CONCURRENCY,
     MAX_CHUNK_SIZE,
     MAX_CHUNKS,
+    MAX_CONCURRENCY,
     MIN_CHUNK_SIZE,
     SINGLE_PUT_MAX,
     check_chunk_size,
@@ -65,8 +66,6 @@ __all__ = ["MAX_CONCURRENCY", "UploadResult", "list_chunk_ids", "upload_file"]
 
 log = logging.getLogger(__name__)
 
-#: Upper bound on `concurrency` (the session's connection pool holds 20 connections).
-MAX_CONCURRENCY = 16
 # Read/write timeout for the complete call and the single PUT (per socket operation).
 _LONG_TIMEOUT_S = 300.0
 

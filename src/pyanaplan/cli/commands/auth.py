@@ -17,14 +17,18 @@ def whoami(ctx: typer.Context) -> None:
       pyanaplan whoami
     """
     state = get_state(ctx)
-    state.output.record(state.client().whoami(), title="User")
+    state.output.record(state.client().whoami(), kind="user", title="User")
 
 
 def login(
     ctx: typer.Context,
     client_id: Annotated[
         str | None,
-        typer.Option("--client-id", help="Device-grant OAuth client ID [ANAPLAN_OAUTH_CLIENT_ID]."),
+        typer.Option(
+            "--client-id",
+            metavar="ID",
+            help="Device-grant OAuth client ID [ANAPLAN_OAUTH_CLIENT_ID].",
+        ),
     ] = None,
 ) -> None:
     """Sign in with the OAuth device grant; the refresh token is kept for later commands.
@@ -37,6 +41,7 @@ def login(
 
     from pyanaplan import Client
     from pyanaplan._config import load_settings
+    from pyanaplan.errors import ConfigError
 
     state = get_state(ctx)
     kwargs = state.options.client_kwargs()
@@ -49,10 +54,17 @@ def login(
     settings = dataclasses.replace(
         settings, user=None, password=None, certificate=None, private_key=None, token=None
     )
+    if not settings.oauth_client_id:
+        raise ConfigError(
+            "pyanaplan login needs the OAuth client ID of a device-grant client registered in "
+            "Anaplan, and none was given.",
+            hint="Pass --client-id ID or set ANAPLAN_OAUTH_CLIENT_ID (or oauth_client_id in a "
+            "profile).",
+        )
     with Client(settings=settings, on_device_code=state.show_device_code) as client:
         user = client.whoami()
     state.output.status(f"Signed in as {user.email}.")
-    state.output.record(user, title="User")
+    state.output.record(user, kind="user", title="User")
 
 
 def register(app: typer.Typer) -> None:

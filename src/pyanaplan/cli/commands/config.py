@@ -17,7 +17,7 @@ config_app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-NameArg = Annotated[str, typer.Argument(help="Profile name.")]
+NameArg = Annotated[str, typer.Argument(metavar="NAME", help="Profile name.")]
 
 
 @config_app.command("list")
@@ -53,7 +53,9 @@ def list_profiles(ctx: typer.Context) -> None:
 @config_app.command("show")
 def show(
     ctx: typer.Context,
-    name: Annotated[str | None, typer.Argument(help="Profile name (default: the default).")] = None,
+    name: Annotated[
+        str | None, typer.Argument(metavar="NAME", help="Profile name (default: the default).")
+    ] = None,
 ) -> None:
     """Show one profile's settings.
 
@@ -81,7 +83,10 @@ def set_values(
     name: NameArg,
     values: Annotated[
         list[str] | None,
-        typer.Argument(help="Settings as KEY=VALUE, e.g. user=me@example.com region=EU1."),
+        typer.Argument(
+            metavar="KEY=VALUE",
+            help="Settings as KEY=VALUE, e.g. user=me@example.com region=EU1.",
+        ),
     ] = None,
     default: Annotated[
         bool, typer.Option("--default", help="Also make this the default profile.")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from pyanaplan.cli._context import CliState, get_state
+from pyanaplan.cli._schemas import to_jsonable
 
 COLUMNS = {
     "imports": [
@@ -20,6 +21,7 @@ COLUMNS = {
     "actions": [("ID", "id"), ("Name", "name"), ("Type", "action_type")],
     "processes": [("ID", "id"), ("Name", "name")],
 }
+KINDS = {"imports": "import", "exports": "export", "actions": "action", "processes": "process"}
 EXAMPLES = {
     "imports": ("pyanaplan imports", 'pyanaplan imports show "Sales from Sales.csv"'),
     "exports": ("pyanaplan exports", 'pyanaplan exports show "Sales Report.csv"'),
@@ -32,16 +34,22 @@ def _lister(group: str) -> Callable[[CliState], list[Any]]:
     return lambda state: getattr(state.client(), group)()
 
 
-def _metadata(group: str, state: CliState, name: str) -> Any:
+def _details(group: str, state: CliState, name: str) -> tuple[str, dict[str, Any]]:
+    """The `show` document: the listing entry (its id and name) plus the metadata's fields."""
     client = state.client()
+    kind = KINDS[group]
+    found = client.resolve(kind, name)
+    listed = to_jsonable(found)
     if group == "imports":
-        return client.import_metadata(name)
+        meta = to_jsonable(client.import_metadata(found.id))
+        return "import_details", {**listed, "source_type": meta.get("type"), **meta}
     if group == "exports":
-        return client.export_metadata(name)
+        return "export_details", {**listed, **to_jsonable(client.export_metadata(found.id))}
     if group == "processes":
-        return client.process_metadata(name)
-    # Actions have no metadata endpoint (§4.6.2): show the resolved listing entry.
-    return client.resolve("action", name)
+        meta = to_jsonable(client.process_metadata(found.id))
+        return "process_details", {**listed, "actions": meta.get("actions")}
+    # Actions have no metadata endpoint (§4.6.2): the listing entry is all there is.
+    return "action", listed
 
 
 def _make_group(group: str) -> typer.Typer:
@@ -62,14 +70,18 @@ def _make_group(group: str) -> typer.Typer:
             return
         state = get_state(ctx)
         rows = _lister(group)(state)
-        state.output.records(rows, COLUMNS[group], title=group.capitalize())
+        state.output.records(rows, COLUMNS[group], kind=KINDS[group], title=group.capitalize())
 
     list_all.__doc__ = f"List the model's {group}.\n\n\b\nExample:\n  {list_example}"
 
     @sub.command("show")
-    def show(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Name or ID.")]) -> None:
+    def show(
+        ctx: typer.Context,
+        name: Annotated[str, typer.Argument(metavar="NAME", help="Name or ID.")],
+    ) -> None:
         state = get_state(ctx)
-        state.output.record(_metadata(group, state, name), title=name)
+        kind, details = _details(group, state, name)
+        state.output.record(details, kind=kind, title=name)
 
     show.__doc__ = f"Show one definition's metadata.\n\n\b\nExample:\n  {show_example}"
     return sub

@@ -19,15 +19,23 @@ emulator_app = typer.Typer(
 @emulator_app.command("serve")
 def serve(
     host: Annotated[
-        str, typer.Option("--host", help="Interface to bind (loopback by default).")
+        str, typer.Option("--host", metavar="HOST", help="Interface to bind (loopback by default).")
     ] = "127.0.0.1",
     port: Annotated[
-        int, typer.Option("--port", help="Port to listen on (0: any free port).", min=0, max=65535)
+        int,
+        typer.Option(
+            "--port",
+            metavar="PORT",
+            help="Port to listen on (0: any free port).",
+            min=0,
+            max=65535,
+        ),
     ] = 8650,
     data_dir: Annotated[
         Path | None,
         typer.Option(
             "--data-dir",
+            metavar="DIR",
             help="Keep state here across restarts (default: the user data dir).",
             file_okay=False,
         ),
@@ -39,11 +47,18 @@ def serve(
     spec: Annotated[
         Path | None,
         typer.Option(
-            "--spec", help="Model spec YAML (default: the demo spec).", exists=True, dir_okay=False
+            "--spec",
+            metavar="FILE",
+            help="Model spec YAML (default: the demo spec).",
+            exists=True,
+            dir_okay=False,
         ),
     ] = None,
     token_ttl: Annotated[
-        int, typer.Option("--token-ttl", help="Auth token lifetime in seconds.", min=1)
+        int,
+        typer.Option(
+            "--token-ttl", metavar="SECONDS", help="Auth token lifetime in seconds.", min=1
+        ),
     ] = 2100,
     tls: Annotated[
         bool, typer.Option("--tls", help="Serve HTTPS with a local CA (printed).")
@@ -51,7 +66,10 @@ def serve(
     env_file: Annotated[
         Path | None,
         typer.Option(
-            "--env-file", help="Also write the export lines to this file.", dir_okay=False
+            "--env-file",
+            metavar="FILE",
+            help="Also write the export lines to this file.",
+            dir_okay=False,
         ),
     ] = None,
 ) -> None:

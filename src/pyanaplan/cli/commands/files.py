@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 
 from pyanaplan.cli._context import get_state
-from pyanaplan.cli._options import FileNameOpt, TargetOpt, parse_size
+from pyanaplan.cli._options import (
+    DEFAULT_CHUNK_SIZE_TEXT,
+    ChunkSizeOpt,
+    ConcurrencyOpt,
+    FileNameOpt,
+    TargetOpt,
+)
+from pyanaplan.cli._targets import is_dash, save_path, stdin_bytes, stdout_bytes
+from pyanaplan.transfer.plan import DEFAULT_CONCURRENCY
 
 FILE_COLUMNS = [
     ("ID", "id"),
@@ -20,6 +28,8 @@ FILE_COLUMNS = [
 ]
 CHUNK_COLUMNS = [("ID", "id"), ("Name", "name")]
 
+FileArg = Annotated[str, typer.Argument(metavar="FILE", help="File name or ID.")]
+
 
 def files(ctx: typer.Context) -> None:
     """List the model's files.
@@ -29,12 +39,10 @@ def files(ctx: typer.Context) -> None:
       pyanaplan -w "Demo Workspace" -m "Sales Planning" files
     """
     state = get_state(ctx)
-    state.output.records(state.client().files(), FILE_COLUMNS, title="Files")
+    state.output.records(state.client().files(), FILE_COLUMNS, kind="file", title="Files")
 
 
-def chunks(
-    ctx: typer.Context, file: Annotated[str, typer.Argument(help="File name or ID.")]
-) -> None:
+def chunks(ctx: typer.Context, file: FileArg) -> None:
     """List a file's chunks.
 
     \b
@@ -42,25 +50,25 @@ def chunks(
       pyanaplan chunks Sales.csv
     """
     state = get_state(ctx)
-    state.output.records(state.client().chunks(file), CHUNK_COLUMNS, title=f"Chunks of {file}")
+    rows = state.client().chunks(file)
+    state.output.records(rows, CHUNK_COLUMNS, kind="chunk", title=f"Chunks of {file}")
 
 
 def upload(
     ctx: typer.Context,
     local: Annotated[
-        Path, typer.Argument(help="Local file to upload.", exists=True, dir_okay=False)
+        Path,
+        typer.Argument(
+            metavar="LOCAL",
+            help="Local file to upload, or - to read standard input (then --file is needed).",
+            exists=True,
+            dir_okay=False,
+            allow_dash=True,
+        ),
     ],
     file: FileNameOpt = None,
-    chunk_size: Annotated[
-        str | None,
-        typer.Option(
-            "--chunk-size", metavar="SIZE", help="Chunk size, e.g. 25MB or 10MiB (1MiB to 50MB)."
-        ),
-    ] = None,
-    concurrency: Annotated[
-        int | None,
-        typer.Option("--concurrency", metavar="N", help="Chunks sent in parallel.", min=1, max=64),
-    ] = None,
+    chunk_size: ChunkSizeOpt = DEFAULT_CHUNK_SIZE_TEXT,  # type: ignore[assignment]
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     no_compress: Annotated[
         bool, typer.Option("--no-compress", help="Send chunks without gzip.")
     ] = False,
@@ -78,26 +86,31 @@ def upload(
     Example:
       pyanaplan upload sales.csv --file Sales.csv
     """
-    size = parse_size(chunk_size) if chunk_size is not None else None
+    from_stdin = is_dash(local)
+    if from_stdin and not file:
+        raise typer.BadParameter("reading standard input needs --file NAME.", param_hint="'-'")
     state = get_state(ctx)
-    target = file or local.name
-    with state.output.transfer_progress(f"Uploading {local.name}") as on_progress:
+    label = "standard input" if from_stdin else local.name
+    with state.output.transfer_progress(f"Uploading {label}") as on_progress:
         result = state.client().upload(
-            local,
-            file=target,
-            chunk_size=size,
+            stdin_bytes() if from_stdin else local,
+            file=file or local.name,
+            chunk_size=chunk_size,
             concurrency=concurrency,
             compress=not no_compress,
             resume=not restart,
             create=create,
             on_progress=on_progress,
         )
-    state.output.record(result, title="Upload")
+    state.output.record(result, kind="upload", title="Upload")
 
 
 def download(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(help="File name or ID (an export's output file too).")],
+    file: Annotated[
+        str,
+        typer.Argument(metavar="FILE", help="File name or ID (an export's output file too)."),
+    ],
     target: TargetOpt = None,
 ) -> None:
     """Download a file (resumable).
@@ -108,25 +121,38 @@ def download(
     """
     state = get_state(ctx)
     client = state.client()
-    path = target if target is not None else Path(Path(client.resolve("file", file).name).name)
-    with state.output.transfer_progress(f"Downloading {file}") as on_progress:
-        result = client.download(file, path, on_progress=on_progress)
-    state.output.record(result, title="Download")
+    found = client.resolve("file", file)
+    if is_dash(target):
+        state.output.stdout_is_data = True
+        with state.output.transfer_progress(f"Downloading {found.name}") as on_progress:
+            result = client.download(found.id, stdout_bytes(), on_progress=on_progress)
+        state.output.status(f"Wrote {found.name} ({result.size} bytes) to standard output.")
+        return
+    path = save_path(target, found.name)
+    with state.output.transfer_progress(f"Downloading {found.name}") as on_progress:
+        result = client.download(found.id, path, on_progress=on_progress)
+    record = {"file_id": found.id, "file_name": found.name, **vars(result)}
+    state.output.record(record, kind="download", title="Download")
 
 
-def delete(
-    ctx: typer.Context, file: Annotated[str, typer.Argument(help="File name or ID.")]
-) -> None:
-    """Delete your uploaded content of a file.
+def delete(ctx: typer.Context, file: FileArg) -> None:
+    """Delete your uploaded content of a file (the file itself stays).
 
     \b
     Example:
       pyanaplan delete Sales.csv
     """
     state = get_state(ctx)
-    state.client().delete_file(file)
-    state.output.status(f"Deleted {file}.")
-    state.output.record({"file": file, "deleted": True})
+    client = state.client()
+    found = client.resolve("file", file)
+    deleted = client.delete_file(found.id)
+    if deleted:
+        state.output.status(f"Deleted your content of {found.name}.")
+    else:
+        state.output.status(f"{found.name} holds no content of yours; there was nothing to delete.")
+    state.output.record(
+        {"file_id": found.id, "file_name": found.name, "deleted": deleted}, kind="delete"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -1,13 +1,18 @@
-"""Run definitions and wait for them: `import`, `export`, `action`, `process`."""
+"""Run definitions and wait for them: `import`, `export`, `action`, `process`.
+
+All four take the same run options (`--dump-dir`, `--no-wait`, `--timeout`); imports and
+processes also take `--mapping` (the API accepts mapping parameters for those two only) and
+`--accept-partial` / `--fail-on-ignored` (only loads can reject or ignore rows).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from pyanaplan.cli._context import get_state
+from pyanaplan.cli._context import CliState, get_state
 from pyanaplan.cli._options import (
     AcceptPartialOpt,
     DumpDirOpt,
@@ -19,12 +24,25 @@ from pyanaplan.cli._options import (
     parse_mapping,
 )
 from pyanaplan.cli._render import render_task_result, rendered_on_failure, warn_about_outcome
+from pyanaplan.cli._targets import is_dash, save_path, stdout_bytes
+from pyanaplan.errors import ConfigError
 
-NameArg = Annotated[str, typer.Argument(help="Name or ID.")]
+NameArg = Annotated[str, typer.Argument(metavar="NAME", help="Name or ID.")]
 
 
 def _dump_dir(value: Path | None) -> Path:
     return value if value is not None else Path.cwd()
+
+
+def _run(state: CliState, kind: str, name: str, start: Any) -> None:
+    """Run one task with a progress bar and show its result (or its failure, then raise)."""
+    with (
+        rendered_on_failure(state.output),
+        state.output.task_progress(f"{kind.capitalize()} {name}") as on_task,
+    ):
+        result = start(on_task)
+    render_task_result(state.output, result, title=kind.capitalize())
+    warn_about_outcome(state.output, result)
 
 
 def import_(
@@ -45,7 +63,8 @@ def import_(
         typer.Option(
             "--file",
             metavar="NAME",
-            help="With --upload: the Anaplan file to upload to (default: the import's source).",
+            help="With --upload: the import's source file, named to be explicit; any other "
+            "file is refused (the import would not read it).",
         ),
     ] = None,
     mapping: MappingOpt = None,
@@ -64,16 +83,26 @@ def import_(
     Example:
       pyanaplan import "Sales from Sales.csv" --upload sales.csv
     """
+    if file is not None and upload is None:
+        raise typer.BadParameter("--file only applies together with --upload.", param_hint="--file")
     mappings = parse_mapping(mapping)
     state = get_state(ctx)
     client = state.client()
     if upload is not None:
-        # The import's own data source is the natural target (§4.6.2 importDataSourceId).
-        target = file or client.resolve("import", name).import_data_source_id
+        source = client.import_source(name)
+        if file is not None and client.resolve("file", file).id != source.id:
+            raise ConfigError(
+                f"File {file!r} is not the source of import {name!r}, which reads "
+                f"'{source.name}' ({source.id}); the import would not read the upload.",
+                hint="Leave out --file: --upload sends the data to the import's own source file.",
+            )
         with state.output.transfer_progress(f"Uploading {upload.name}") as on_progress:
-            client.upload(upload, file=target, on_progress=on_progress)
-    with rendered_on_failure(state.output), state.output.task_progress(f"Import {name}") as on_task:
-        result = client.run_import(
+            client.upload(upload, file=source.id, on_progress=on_progress)
+    _run(
+        state,
+        "import",
+        name,
+        lambda on_task: client.run_import(
             name,
             mapping=mappings,
             wait=not no_wait,
@@ -82,12 +111,18 @@ def import_(
             accept_partial=accept_partial,
             fail_on_ignored=fail_on_ignored,
             on_task_progress=on_task,
-        )
-    render_task_result(state.output, result, title="Import")
-    warn_about_outcome(state.output, result)
+        ),
+    )
 
 
-def export(ctx: typer.Context, name: NameArg, target: TargetOpt = None) -> None:
+def export(
+    ctx: typer.Context,
+    name: NameArg,
+    target: TargetOpt = None,
+    dump_dir: DumpDirOpt = None,
+    no_wait: NoWaitOpt = False,
+    timeout: TimeoutOpt = None,
+) -> None:
     """Run an export and download its output.
 
     \b
@@ -96,13 +131,38 @@ def export(ctx: typer.Context, name: NameArg, target: TargetOpt = None) -> None:
     """
     state = get_state(ctx)
     client = state.client()
-    path = target if target is not None else Path(client.resolve("export", name).name)
-    with rendered_on_failure(state.output), state.output.task_progress(f"Export {name}") as on_task:
-        result = client.run_export(name, download_to=path, on_task_progress=on_task)
-    render_task_result(state.output, result, title="Export")
+    destination: Any
+    if is_dash(target) and not no_wait:
+        state.output.stdout_is_data = True
+        destination = stdout_bytes()
+    elif target is not None and not is_dash(target):
+        destination = save_path(target, client.resolve("export", name).name)
+    else:
+        destination = Path(client.resolve("export", name).name)
+    _run(
+        state,
+        "export",
+        name,
+        lambda on_task: client.run_export(
+            name,
+            download_to=None if no_wait else destination,
+            wait=not no_wait,
+            timeout_s=timeout,
+            dump_dir=_dump_dir(dump_dir),
+            on_task_progress=on_task,
+        ),
+    )
+    if is_dash(target) and not no_wait:
+        state.output.status(f"Wrote the output of export {name} to standard output.")
 
 
-def action(ctx: typer.Context, name: NameArg, timeout: TimeoutOpt = None) -> None:
+def action(
+    ctx: typer.Context,
+    name: NameArg,
+    dump_dir: DumpDirOpt = None,
+    no_wait: NoWaitOpt = False,
+    timeout: TimeoutOpt = None,
+) -> None:
     """Run an action, such as a delete by selection.
 
     \b
@@ -110,9 +170,19 @@ def action(ctx: typer.Context, name: NameArg, timeout: TimeoutOpt = None) -> Non
       pyanaplan action "Delete Discontinued Products"
     """
     state = get_state(ctx)
-    with rendered_on_failure(state.output), state.output.task_progress(f"Action {name}") as on_task:
-        result = state.client().run_action(name, timeout_s=timeout, on_task_progress=on_task)
-    render_task_result(state.output, result, title="Action")
+    client = state.client()
+    _run(
+        state,
+        "action",
+        name,
+        lambda on_task: client.run_action(
+            name,
+            wait=not no_wait,
+            timeout_s=timeout,
+            dump_dir=_dump_dir(dump_dir),
+            on_task_progress=on_task,
+        ),
+    )
 
 
 def process(
@@ -135,11 +205,12 @@ def process(
     """
     mappings = parse_mapping(mapping)
     state = get_state(ctx)
-    with (
-        rendered_on_failure(state.output),
-        state.output.task_progress(f"Process {name}") as on_task,
-    ):
-        result = state.client().run_process(
+    client = state.client()
+    _run(
+        state,
+        "process",
+        name,
+        lambda on_task: client.run_process(
             name,
             mapping=mappings,
             wait=not no_wait,
@@ -148,9 +219,8 @@ def process(
             accept_partial=accept_partial,
             fail_on_ignored=fail_on_ignored,
             on_task_progress=on_task,
-        )
-    render_task_result(state.output, result, title="Process")
-    warn_about_outcome(state.output, result)
+        ),
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from pyanaplan.cli._context import get_state
-from pyanaplan.cli._options import DumpDirOpt, KindArg, check_kind
-from pyanaplan.cli._output import to_jsonable
+from pyanaplan.cli._options import DumpDirOpt, KindArg
 from pyanaplan.cli._render import render_task_result
 
-NameArg = Annotated[str, typer.Argument(help="Name or ID of the import/export/action/process.")]
-TaskIdArg = Annotated[str, typer.Argument(help="Task ID.")]
+NameArg = Annotated[
+    str,
+    typer.Argument(metavar="NAME", help="Name or ID of the import/export/action/process."),
+]
+TaskIdArg = Annotated[str, typer.Argument(metavar="TASK_ID", help="Task ID.")]
 
 TASK_COLUMNS = [
     ("Task ID", "task_id"),
-    ("State", "task_state"),
+    ("State", "state"),
     ("Progress", "progress"),
     ("Created (UTC)", "created"),
 ]
@@ -31,17 +32,11 @@ def tasks(ctx: typer.Context, kind: KindArg, name: NameArg) -> None:
       pyanaplan tasks import "Sales from Sales.csv"
     """
     state = get_state(ctx)
-    rows = [_with_created(to_jsonable(t)) for t in state.client().tasks(check_kind(kind), name)]
-    state.output.records(rows, TASK_COLUMNS, title=f"Tasks of {name}")
-
-
-def _with_created(row: dict[str, Any]) -> dict[str, Any]:
-    # creationTime is epoch milliseconds (§10.22); add a readable UTC time next to it.
-    millis = row.get("creation_time")
-    if isinstance(millis, int | float):
-        when = datetime.fromtimestamp(millis / 1000, tz=UTC)
-        row["created"] = when.strftime("%Y-%m-%d %H:%M:%S")
-    return row
+    client = state.client()
+    found = client.resolve(kind, name)
+    about = {"kind": kind, "object_id": found.id, "object_name": found.name}
+    rows = [{**t.model_dump(), **about} for t in client.tasks(kind, found.id)]
+    state.output.records(rows, TASK_COLUMNS, kind="task_summary", title=f"Tasks of {found.name}")
 
 
 def task(
@@ -58,7 +53,7 @@ def task(
       pyanaplan task import "Sales from Sales.csv" TASK_ID
     """
     state = get_state(ctx)
-    result = state.client().task(check_kind(kind), name, task_id, dump_dir=dump_dir)
+    result = state.client().task(kind, name, task_id, dump_dir=dump_dir)
     render_task_result(state.output, result, title="Task")
 
 
@@ -70,7 +65,7 @@ def cancel(ctx: typer.Context, kind: KindArg, name: NameArg, task_id: TaskIdArg)
       pyanaplan cancel process "Load Sales and Export" TASK_ID
     """
     state = get_state(ctx)
-    result = state.client().cancel_task(check_kind(kind), name, task_id)
+    result = state.client().cancel_task(kind, name, task_id)
     render_task_result(state.output, result, title="Cancelled task")
 
 

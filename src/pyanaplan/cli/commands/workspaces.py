@@ -32,7 +32,7 @@ def workspaces(ctx: typer.Context) -> None:
     """
     state = get_state(ctx)
     rows = state.client().workspaces()
-    state.output.records(rows, WORKSPACE_COLUMNS, title="Workspaces")
+    state.output.records(rows, WORKSPACE_COLUMNS, kind="workspace", title="Workspaces")
 
 
 def models(ctx: typer.Context) -> None:
@@ -44,13 +44,14 @@ def models(ctx: typer.Context) -> None:
     """
     state = get_state(ctx)
     rows = state.client().models(state.options.workspace)
-    state.output.records(rows, MODEL_COLUMNS, title="Models")
+    state.output.records(rows, MODEL_COLUMNS, kind="model", title="Models")
 
 
 def model(
     ctx: typer.Context,
     name: Annotated[
-        str | None, typer.Argument(help="Model name or ID (default: -m / ANAPLAN_MODEL).")
+        str | None,
+        typer.Argument(metavar="MODEL", help="Model name or ID (default: -m / ANAPLAN_MODEL)."),
     ] = None,
 ) -> None:
     """Show one model's details.
@@ -61,7 +62,7 @@ def model(
     """
     state = get_state(ctx)
     result = state.client().model(name)
-    state.output.record(result, title="Model")
+    state.output.record(result, kind="model", title="Model")
 
 
 def register(app: typer.Typer) -> None:
