@@ -19,6 +19,7 @@ from pyanaplan.auth import TokenAuth, TokenStore, build_auth
 from pyanaplan.auth.oauth import DeviceCode
 from pyanaplan.errors import (
     APIError,
+    BadRequestError,
     ConfigError,
     NameNotFoundError,
     NameResolutionError,
@@ -57,6 +58,9 @@ TaskProgress = Callable[[float, str], None]
 #: `on_progress(done_bytes, total_bytes)`: total is None while unknown; may go backwards.
 TransferProgress = Callable[[int, int | None], None]
 
+# Anaplan answers 400 "Invalid file name." to a name it refuses when creating a file; the
+# emulator refuses names over 255 characters (the usual file-system limit), hence this bound.
+_MAX_FILE_NAME = 255
 # Workspace IDs are 32 lower-case hex digits (§2.5); anything else is looked up as a name.
 _WORKSPACE_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -497,23 +501,24 @@ class Client:
                     ),
                 ) from None
             found = None
-        result = upload_file(
-            self.session,
-            source,
-            workspace_id=ref.workspace_id,
-            model_id=ref.model_id,
-            file_id=found.id if found else None,
-            file_name=found.name if found else file,
-            create=create,
-            chunk_size=chunk_size,
-            concurrency=concurrency,
-            compress=compress,
-            compress_level=compress_level,
-            resume=resume,
-            align_rows=align_rows,
-            cache_dir=self.settings.cache_dir,
-            on_progress=on_progress,
-        )
+        with _creating_file(file if found is None else None):
+            result = upload_file(
+                self.session,
+                source,
+                workspace_id=ref.workspace_id,
+                model_id=ref.model_id,
+                file_id=found.id if found else None,
+                file_name=found.name if found else file,
+                create=create,
+                chunk_size=chunk_size,
+                concurrency=concurrency,
+                compress=compress,
+                compress_level=compress_level,
+                resume=resume,
+                align_rows=align_rows,
+                cache_dir=self.settings.cache_dir,
+                on_progress=on_progress,
+            )
         if found is None:
             self._names.invalidate("file", (ref.workspace_id, ref.model_id))
         return result
@@ -790,6 +795,29 @@ def _about(what: str) -> Iterator[None]:
             method=exc.method,
             url=exc.url,
             hint=exc.hint,
+        ) from exc
+
+
+@contextmanager
+def _creating_file(name: str | None) -> Iterator[None]:
+    """A 400 while creating a file is about its name: say so (exit 2), with the name's length."""
+    try:
+        yield
+    except BadRequestError as exc:
+        if name is None:
+            raise
+        length = f"{len(name)} characters"
+        problem = "is too long" if len(name) > _MAX_FILE_NAME else "is not accepted"
+        raise BadRequestError(
+            f"Anaplan refused to create a file named {name[:60]!r}"
+            f"{'…' if len(name) > 60 else ''} ({length}): the name {problem}.",
+            status=exc.status,
+            code=exc.code,
+            request_id=exc.request_id,
+            method=exc.method,
+            url=exc.url,
+            hint=f"Use a shorter name (at most {_MAX_FILE_NAME} characters) without control "
+            "characters such as tabs or line breaks.",
         ) from exc
 
 

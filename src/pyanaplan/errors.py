@@ -6,6 +6,7 @@ AnaplanError
  │    └── LocalFileError               a local file or directory cannot be read or written
  ├── TransportError                    connection failure, timeout, TLS (exit 5)
  ├── APIError(status, code, message, request_id, method, url)
+ │    ├── BadRequestError              400: a name or value the server does not accept (exit 2)
  │    ├── AuthenticationError          401, bad credentials, cert rejected (exit 3)
  │    ├── PermissionDeniedError        403 (exit 3)
  │    ├── NotFoundError                404 (exit 4)
@@ -37,6 +38,7 @@ __all__ = [
     "AmbiguousNameError",
     "AnaplanError",
     "AuthenticationError",
+    "BadRequestError",
     "ConfigError",
     "ConflictError",
     "LocalFileError",
@@ -220,6 +222,15 @@ class APIError(AnaplanError):
             f"{type(self).__name__}(status={self.status}, code={self.code!r}, "
             f"message={self.message!r}, method={self.method!r}, url={self.url!r})"
         )
+
+
+class BadRequestError(APIError):
+    """400: the server refused the request as malformed, e.g. a file name it does not accept.
+
+    Retrying the same request cannot help: a name or value in it has to change.
+    """
+
+    default_hint = "Check the names and values passed; the server does not accept one of them."
 
 
 class AuthenticationError(APIError):

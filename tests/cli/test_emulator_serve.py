@@ -81,6 +81,10 @@ def test_serve_rejects_data_dir_with_in_memory(tmp_path: Path) -> None:
 def test_serve_reports_a_bad_spec_and_a_busy_port(tmp_path: Path) -> None:
     import socket
 
+    # Each failed start must remove the temporary data directory it made for --in-memory.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
     bad = tmp_path / "bad.yaml"
     bad.write_text("users: 3\n")
     proc = subprocess.run(
@@ -88,10 +92,12 @@ def test_serve_reports_a_bad_spec_and_a_busy_port(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=30,
+        env=env,
         check=False,
     )
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith("Error: ") and "customer_id" in proc.stderr
+    assert list(scratch.iterdir()) == []
 
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -102,7 +108,9 @@ def test_serve_reports_a_bad_spec_and_a_busy_port(tmp_path: Path) -> None:
             capture_output=True,
             text=True,
             timeout=30,
+            env=env,
             check=False,
         )
     assert proc.returncode == 2, proc.stderr
     assert f"127.0.0.1:{port}" in proc.stderr and "--port" in proc.stderr
+    assert list(scratch.iterdir()) == []

@@ -67,6 +67,30 @@ def test_logout_on_close_kills_token(emu: Any, connect: dict[str, Any]) -> None:
     assert check.status_code == 401
 
 
+def test_logout_is_sent_once_never_retried(emu: Any, connect: dict[str, Any]) -> None:
+    user, password = emu.users[0]
+    c = Client(**connect, user=user, password=password)
+    c.whoami()
+    emu.inject(path="*/token/logout", method="POST", status=429, retry_after=0, times=5)
+    c.close()
+    assert [r["status"] for r in paths(emu, "POST", "/token/logout")] == [429]
+
+
+def test_logout_to_a_server_that_went_away_is_not_retried(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from pyanaplan.emulator import Emulator
+
+    with Emulator() as gone:
+        user, password = gone.users[0]
+        c = Client(api_url=gone.api_url, auth_url=gone.auth_url, user=user, password=password)
+        c.whoami()
+    caplog.set_level(logging.DEBUG, logger="pyanaplan")
+    c.close()  # the server is down: one refused logout, logged at debug, and no retry
+    assert [r for r in caplog.records if r.name.endswith(".retry")] == []
+    assert any("logout failed" in r.getMessage() for r in caplog.records)
+
+
 def test_static_token(emu: Any, connect: dict[str, Any]) -> None:
     token = raw_token(emu)
     with Client(**connect, token=token) as c:

@@ -12,6 +12,7 @@ import httpx2
 
 from pyanaplan.errors import AuthenticationError
 from pyanaplan.http import AuthHttp
+from pyanaplan.http._retry import NO_RETRY
 
 __all__ = ["AnaplanTokenProvider", "Token", "TokenProvider", "server_time"]
 
@@ -159,13 +160,19 @@ class AnaplanTokenProvider(TokenProvider):
         return _parse_token_response(response, "Token refresh")
 
     def logout(self, token: Token) -> None:
-        """POST /token/logout (204); failures are logged, never raised, on the way out."""
+        """POST /token/logout (204) once; failures are logged, never raised, on the way out.
+
+        Never retried: logging out is a courtesy (the token expires by itself), and after a
+        fatal error, typically a server that went away, retries would only delay the exit and
+        print the same failure again.
+        """
         try:
             self.http.send(
                 "POST",
                 f"{self._auth_base}/logout",
                 headers={"Authorization": f"AnaplanAuthToken {token.value}"},
                 retry=False,
+                policy=NO_RETRY,
             )
         except Exception as exc:  # logout is best effort on close
             logger.debug("logout failed: %s", type(exc).__name__)

@@ -99,7 +99,7 @@ def _load_pkcs12(data: bytes, label: str, password: bytes | None) -> Certificate
     except (ValueError, TypeError, UnsupportedAlgorithm):
         raise ConfigError(
             f"Cannot open the PKCS#12 {label}: wrong password or not a valid .p12/.pfx file.",
-            hint="Check --key-password (ANAPLAN_KEY_PASSWORD) and the file.",
+            hint="Check the password in ANAPLAN_KEY_PASSWORD (key_password=) and the file.",
         ) from None
     if cert is None or key is None:
         raise ConfigError(f"The PKCS#12 {label} must contain both a certificate and its key.")
@@ -128,7 +128,7 @@ def _load_key(data: bytes, label: str, password: bytes | None) -> Any:
         if password is None:
             raise ConfigError(
                 f"The {label} is encrypted and no passphrase was given.",
-                hint="Pass key_password= (--key-password or ANAPLAN_KEY_PASSWORD).",
+                hint="Set ANAPLAN_KEY_PASSWORD to the key's password (library: key_password=).",
             ) from None
         # A passphrase for an unencrypted key is harmless: load without it.
         return _load_key(data, label, None)
@@ -136,7 +136,7 @@ def _load_key(data: bytes, label: str, password: bytes | None) -> Any:
         if password is not None:
             raise ConfigError(
                 f"Cannot load the {label}: wrong passphrase or corrupt key.",
-                hint="Check --key-password (ANAPLAN_KEY_PASSWORD) and the key file.",
+                hint="Check the password in ANAPLAN_KEY_PASSWORD (key_password=) and the key file.",
             ) from None
         raise ConfigError(
             f"The {label} is not a valid PEM or DER private key.",

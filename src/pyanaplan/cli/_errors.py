@@ -43,6 +43,11 @@ _TABLE: dict[str, tuple[str, int, str]] = {
         "Open the failure dump to see which rows failed and why.",
     ),
     "LocalFileError": ("local_file", EXIT_USAGE, "Check the path and its permissions."),
+    "BadRequestError": (
+        "bad_request",
+        EXIT_USAGE,
+        "Check the names and values you passed; Anaplan does not accept one of them.",
+    ),
     "ConfigError": ("config", EXIT_USAGE, "Check your options, environment and profile."),
     "AuthenticationError": (
         "authentication",

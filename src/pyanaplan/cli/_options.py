@@ -79,6 +79,22 @@ def parse_timeout(text: str) -> float | None:
     return seconds or None
 
 
+def parse_local_source(text: str) -> Path:
+    """A local file to upload, or `-` for standard input, checked while parsing.
+
+    Raises:
+        typer.BadParameter: The path does not exist or is a directory (exit code 2).
+    """
+    path = Path(text)
+    if text == "-":
+        return path
+    if not path.exists():
+        raise typer.BadParameter(f"file {text!r} does not exist.")
+    if path.is_dir():
+        raise typer.BadParameter(f"{text!r} is a directory; name a file.")
+    return path
+
+
 KINDS = ("import", "export", "action", "process")
 
 

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
 #: Seconds without a byte after which a transfer bar says "stalled".
 STALL_AFTER_S = 3.0
-#: Loggers whose records are retries: shown with -v only.
-RETRY_LOGGERS = ("pyanaplan.http.retry",)
+#: Loggers whose records are retries (the library logs each retry to a `*.retry` logger).
+RETRY_SUFFIX = ".retry"
 
 
 def stalled(task: Task, *, now: float, after_s: float = STALL_AFTER_S) -> bool:
@@ -164,7 +164,7 @@ class _StatusLogHandler(logging.Handler):
         self.status = status
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.name.startswith(RETRY_LOGGERS):
+        if record.name.endswith(RETRY_SUFFIX):
             return
         try:
             self.status(record.getMessage())
@@ -214,7 +214,7 @@ def install_log_handler(
 
 
 __all__ = [
-    "RETRY_LOGGERS",
+    "RETRY_SUFFIX",
     "STALL_AFTER_S",
     "ignore_progress",
     "install_log_handler",

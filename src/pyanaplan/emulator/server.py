@@ -111,6 +111,23 @@ class Emulator:
         else:
             self.data_dir = self._data_dir_arg
             self.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._launch(uvicorn, create_app)
+        except BaseException:
+            # A bad spec or a busy port must not leave the temporary data directory behind.
+            self.stop()
+            raise
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the emulator did not start")
+            time.sleep(0.01)
+        return self
+
+    def _launch(self, uvicorn: Any, create_app: Any) -> None:
+        """Build the app, bind the port and start uvicorn's thread (start()'s fallible part)."""
+        assert self.data_dir is not None
         spec, spec_path = self._spec, None
         if isinstance(spec, (str, Path)):
             spec, spec_path = None, Path(spec)
@@ -155,13 +172,6 @@ class Emulator:
             daemon=True,
         )
         self._thread.start()
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("the emulator did not start")
-            time.sleep(0.01)
-        return self
 
     def stop(self) -> None:
         """Stop serving and remove a temporary data directory."""

@@ -56,6 +56,7 @@ class AuthHttp:
         data: dict[str, str] | None = None,
         retry: bool = True,
         expect: tuple[int, ...] = (),
+        policy: RetryPolicy | None = None,
     ) -> httpx2.Response:
         """Send one auth-service request and raise a typed error for a failure status.
 
@@ -67,6 +68,7 @@ class AuthHttp:
             data: Form body (OAuth token endpoint).
             retry: Retry 5xx and read errors (429 and connect errors are always retried).
             expect: Error statuses returned to the caller instead of raised (OAuth polling).
+            policy: Overrides the retry policy for this request (logout passes NO_RETRY).
 
         Raises:
             AuthenticationError: 401, or 400/403 from a token endpoint.
@@ -78,7 +80,11 @@ class AuthHttp:
             return self._client.build_request(method, url, headers=headers, json=json, data=data)
 
         response = send_with_retry(
-            self._client, build, policy=self.retry, retry_statuses=retry, settings=self.settings
+            self._client,
+            build,
+            policy=policy or self.retry,
+            retry_statuses=retry,
+            settings=self.settings,
         )
         for callback in self._observers:
             callback(response)

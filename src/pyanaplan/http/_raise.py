@@ -16,6 +16,8 @@ import httpx2
 from pyanaplan.errors import (
     APIError,
     AuthenticationError,
+    BadRequestError,
+    ConfigError,
     ConflictError,
     NotFoundError,
     PermissionDeniedError,
@@ -26,6 +28,7 @@ from pyanaplan.errors import (
 
 __all__ = [
     "error_for_response",
+    "proxy_setting_error",
     "raise_for_response",
     "safe_proxy_url",
     "safe_url",
@@ -71,6 +74,8 @@ def _parse_body(response: httpx2.Response) -> tuple[str | None, str | None]:
 
 
 def _error_class(status: int) -> type[APIError]:
+    if status == 400:
+        return BadRequestError
     if status == 401:
         return AuthenticationError
     if status == 403:
@@ -141,6 +146,78 @@ def _is_tls_failure(exc: BaseException) -> bool:
     return False
 
 
+# OpenSSL's words for a server that answered in plain text where a TLS handshake was expected
+# (1.1/3.0: wrong version number; 3.2+: record layer failure / packet length too long).
+_NOT_TLS = (
+    "WRONG_VERSION_NUMBER",
+    "RECORD_LAYER_FAILURE",
+    "PACKET_LENGTH_TOO_LONG",
+    "HTTP_REQUEST",
+)
+
+
+def _tls_error(exc: BaseException, *, where: str, url: httpx2.URL | str) -> TransportError:
+    text = " ".join(str(e) for e in _chain(exc)).upper().replace(" ", "_")
+    if any(marker in text for marker in _NOT_TLS):
+        parsed = httpx2.URL(str(url))
+        plain = f"http://{parsed.host}" + (f":{parsed.port}" if parsed.port else "")
+        return TransportError(
+            f"The server at {where} did not speak TLS: https was asked for, but it answered "
+            "in plain text.",
+            hint=f"If it is a plain-HTTP server (such as a local emulator), use {plain} in "
+            "--api-url/--auth-url; otherwise check the port.",
+        )
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return TransportError(
+            f"TLS verification failed for {where}.",
+            hint=(
+                "The server certificate is not trusted: pass --ca-bundle PATH (or "
+                "ANAPLAN_CA_BUNDLE) with your proxy's or server's CA certificate."
+            ),
+        )
+    return TransportError(
+        f"The TLS handshake for {where} failed ({_first_line(exc)}).",
+        hint="Check the URL and port, and --ca-bundle / --insecure if a proxy inspects TLS.",
+    )
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not e for e in seen) and len(seen) < 10:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
+def proxy_setting_error(proxy: str | None, exc: Exception) -> ConfigError:
+    """A proxy URL httpx2 cannot use (bad scheme, SOCKS without socksio), as a ConfigError.
+
+    Args:
+        proxy: The proxy from the settings, or None when it came from the environment.
+        exc: httpx2's ValueError or ImportError.
+    """
+    if proxy is None:
+        return ConfigError(
+            f"The proxy in the environment cannot be used: {_first_line(exc)}",
+            hint="Fix HTTPS_PROXY / HTTP_PROXY / ALL_PROXY: a URL such as http://proxy:3128.",
+        )
+    shown = proxy.rsplit("@", 1)[-1]  # never show a proxy password
+    reason = (
+        "SOCKS proxies need the socksio package"
+        if isinstance(exc, ImportError)
+        else ("use a URL such as http://proxy:3128")
+    )
+    return ConfigError(
+        f"The proxy {shown!r} cannot be used: {reason}.",
+        hint="Pass --proxy http://HOST:PORT (or https://…), or fix the proxy setting.",
+    )
+
+
 def safe_proxy_url(proxy: str) -> str:
     """A proxy URL for messages: scheme, host and port only (never its user:password)."""
     parsed = httpx2.URL(proxy if "://" in proxy else f"http://{proxy}")
@@ -188,13 +265,7 @@ def transport_error(
             hint=proxy_hint,
         )
     if _is_tls_failure(exc):
-        return TransportError(
-            f"TLS verification failed for {where}.",
-            hint=(
-                "The server certificate is not trusted: pass --ca-bundle PATH (or "
-                "ANAPLAN_CA_BUNDLE) with your proxy's or server's CA certificate."
-            ),
-        )
+        return _tls_error(exc, where=where, url=url)
     if isinstance(exc, httpx2.TimeoutException):
         return TransportError(
             f"Timed out: {where} ({type(exc).__name__}).",

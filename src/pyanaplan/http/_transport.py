@@ -19,12 +19,14 @@ import httpx2
 from pyanaplan import __version__
 from pyanaplan._config import Settings
 from pyanaplan.errors import ConfigError
-from pyanaplan.http._raise import safe_url, transport_error
+from pyanaplan.http._raise import proxy_setting_error, safe_url, transport_error
 from pyanaplan.http._retry import RetryPolicy, parse_retry_after
 
 __all__ = ["USER_AGENT", "build_httpx_client", "proxy_for", "send_with_retry", "timeout_for"]
 
 logger = logging.getLogger("pyanaplan.http")
+#: Each retry is logged here, one warning per retry; the CLI shows these only with -v.
+retry_logger = logging.getLogger("pyanaplan.http.retry")
 
 USER_AGENT = f"pyanaplan/{__version__} python/{platform.python_version()}"
 
@@ -71,20 +73,24 @@ def build_httpx_client(
         transport: Only for tests that need byte-level failures.
         max_connections: Connection pool size (transfers run chunks in parallel).
     """
-    return httpx2.Client(
-        auth=auth,
-        base_url=base_url,
-        verify=_verify(settings),
-        proxy=settings.proxy or None,
-        trust_env=settings.trust_env,
-        timeout=timeout_for(settings),
-        headers={"User-Agent": USER_AGENT},
-        transport=transport,
-        limits=httpx2.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
-        ),
-        follow_redirects=False,
-    )
+    try:
+        return httpx2.Client(
+            auth=auth,
+            base_url=base_url,
+            verify=_verify(settings),
+            proxy=settings.proxy or None,
+            trust_env=settings.trust_env,
+            timeout=timeout_for(settings),
+            headers={"User-Agent": USER_AGENT},
+            transport=transport,
+            limits=httpx2.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            follow_redirects=False,
+        )
+    except (ValueError, ImportError) as exc:
+        # httpx2 checks proxy URLs (given or from HTTP(S)_PROXY) here, with a ValueError.
+        raise proxy_setting_error(settings.proxy or None, exc) from exc
 
 
 def proxy_for(settings: Settings, url: httpx2.URL | str) -> str | None:
@@ -162,7 +168,7 @@ def send_with_retry(
                 raise transport_error(
                     exc, method=request.method, url=request.url, proxy=proxy
                 ) from exc
-            logger.warning(
+            retry_logger.warning(
                 "%s %s: %s; retry %d in %.2fs",
                 request.method,
                 safe_url(request.url),
@@ -191,7 +197,7 @@ def send_with_retry(
             )
             delay = policy.delay_s(attempt, started_at=started, retry_after_s=retry_after)
             if delay is not None:
-                logger.warning(
+                retry_logger.warning(
                     "%s %s -> %d; retry %d in %.2fs",
                     request.method,
                     safe_url(request.url),

@@ -29,6 +29,7 @@ KIND_LABELS = {
     "process": "Process",
 }
 
+
 def _attr(item: Any, name: str) -> str | None:
     value = getattr(item, name, None)
     if value is None and isinstance(item, dict):

@@ -36,6 +36,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+#: Retries are logged here (the CLI shows them only with -v).
+retry_log = logging.getLogger("pyanaplan.tasks.retry")
 
 #: First poll this long after the start.
 POLL_INITIAL_S = 0.1
@@ -136,7 +138,7 @@ def wait_for_task(
                 failures += 1
                 if failures > MAX_TRANSIENT_ERRORS:
                     raise
-                log.warning("Status of %s unavailable (%s); attempt %d", label, exc, failures)
+                retry_log.warning("Status of %s unavailable (%s); attempt %d", label, exc, failures)
                 continue
             failures = 0
             if on_status is not None and (

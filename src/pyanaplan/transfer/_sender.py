@@ -24,6 +24,8 @@ from pyanaplan.transfer._gzip import GZIP_CONTENT_TYPE, PLAIN_CONTENT_TYPE, gzip
 __all__ = ["ChunkFailed", "ChunkSender", "SendWindow", "is_transient"]
 
 log = logging.getLogger(__name__)
+#: Retries are logged here (the CLI shows them only with -v).
+retry_log = logging.getLogger("pyanaplan.transfer.retry")
 
 #: How many extra times one chunk is re-queued after the session's own retries gave up.
 MAX_REQUEUES = 3
@@ -160,7 +162,7 @@ class ChunkSender:
             elif is_transient(exc) and job.requeues < MAX_REQUEUES and self._failure is None:
                 job.requeues += 1
                 self.window.throttled()
-                log.warning(
+                retry_log.warning(
                     "Chunk %d: %s; sending it again later with at most %d chunks in flight",
                     job.index,
                     exc,

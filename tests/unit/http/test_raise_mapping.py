@@ -8,6 +8,7 @@ import pytest
 from pyanaplan.errors import (
     APIError,
     AuthenticationError,
+    BadRequestError,
     ConflictError,
     NotFoundError,
     PermissionDeniedError,
@@ -44,7 +45,8 @@ def response(
         (429, RateLimitedError),
         (500, ServerError),
         (503, ServerError),
-        (400, APIError),
+        (400, BadRequestError),
+        (418, APIError),
     ],
 )
 def test_status_to_class(status: int, cls: type[APIError]) -> None:
@@ -114,3 +116,42 @@ def test_connect_failure_through_a_proxy_names_the_proxy_without_credentials() -
     # A read error through a proxy happened after the connection: not the proxy's fault.
     read = transport_error(httpx2.ReadError("reset"), method="GET", url=url, proxy="http://p:1")
     assert "proxy" not in read.message.lower()
+
+
+def _ssl_connect_error(reason: str) -> httpx2.ConnectError:
+    import ssl
+
+    try:
+        raise ssl.SSLError(1, reason)
+    except ssl.SSLError as cause:
+        try:
+            raise httpx2.ConnectError(reason) from cause
+        except httpx2.ConnectError as exc:
+            return exc
+
+
+def test_a_plain_http_server_on_an_https_url_did_not_speak_tls() -> None:
+    exc = _ssl_connect_error("[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)")
+    error = transport_error(exc, method="POST", url="https://127.0.0.1:8650/token/authenticate")
+    assert "did not speak TLS" in error.message
+    assert "http://127.0.0.1:8650" in error.hint
+    assert "--ca-bundle" not in error.hint  # the certificate is not the problem
+
+
+def test_an_untrusted_certificate_is_still_a_verification_failure() -> None:
+    exc = _ssl_connect_error("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
+    error = transport_error(exc, method="GET", url="https://api.anaplan.com/2/0/users/me")
+    assert error.message.startswith("TLS verification failed")
+    assert "--ca-bundle" in error.hint
+
+
+@pytest.mark.parametrize("proxy", ["not a url::", "localhost:3128", "ftp://user:secret@p:21"])
+def test_an_unusable_proxy_is_a_config_error(proxy: str) -> None:
+    from pyanaplan._config import Settings
+    from pyanaplan.errors import ConfigError
+    from pyanaplan.http._transport import build_httpx_client
+
+    with pytest.raises(ConfigError) as info:
+        build_httpx_client(Settings(proxy=proxy))
+    assert "proxy" in info.value.message and "secret" not in info.value.message
+    assert "--proxy" in info.value.hint

@@ -14,6 +14,7 @@ from pyanaplan.cli._options import (
     ConcurrencyOpt,
     FileNameOpt,
     TargetOpt,
+    parse_local_source,
 )
 from pyanaplan.cli._targets import is_dash, save_path, stdin_bytes, stdout_bytes
 from pyanaplan.transfer.plan import DEFAULT_CONCURRENCY
@@ -61,9 +62,7 @@ def upload(
         typer.Argument(
             metavar="LOCAL",
             help="Local file to upload, or - to read standard input (then --file is needed).",
-            exists=True,
-            dir_okay=False,
-            allow_dash=True,
+            parser=parse_local_source,
         ),
     ],
     file: FileNameOpt = None,
