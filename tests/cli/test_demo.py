@@ -79,3 +79,20 @@ def test_demo_ignores_settings_meant_for_a_real_tenant(tmp_path: Path, monkeypat
     )
     assert result.exit_code == 0, (result.stdout, result.stderr)
     assert json.loads(result.stdout)["ok"] is True
+
+
+def test_demo_into_an_unwritable_directory(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = CliRunner().invoke(
+        app, ["-o", "json", "demo", "--size", "300KB", "--output-dir", str(blocker / "out")]
+    )
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    summary = json.loads(result.stdout)  # one document: the summary, saying why
+    assert summary["ok"] is False and summary["steps"] == []
+    assert summary["error"]["code"] == "local_file"
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert errors == [
+        f"Error: Cannot write the demo's files to '{blocker / 'out'}': not a directory."
+    ]
+    assert "Emulator at" not in result.stderr  # refused before anything was started

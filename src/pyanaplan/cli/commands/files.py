@@ -146,7 +146,11 @@ def delete(ctx: typer.Context, file: FileArg) -> None:
     found = client.resolve("file", file)
     deleted = client.delete_file(found.id)
     if deleted:
-        state.output.status(f"Deleted your content of {found.name}.")
+        # Anaplan lists a file's default content like your own, so this cannot say which it was.
+        state.output.status(
+            f"Deleted your uploaded content of {found.name}; its default content, if it has "
+            "one, stays."
+        )
     else:
         state.output.status(f"{found.name} holds no content of yours; there was nothing to delete.")
     state.output.record(
