@@ -147,6 +147,8 @@ def local_file_error(
     elif code == _errno.EISDIR:
         hint = f"{where} is a directory; name a file."
     elif code in _NOT_DIRECTORY:
+        # EEXIST comes from creating a parent directory where a file already is.
+        reason = "not a directory"
         hint = f"A part of {where} is a file, not a directory; check the path."
     elif code == _errno.ENOENT:
         hint = "Check the path; a directory in it does not exist."

@@ -45,6 +45,16 @@ def test_an_unreadable_upload_source_is_a_usage_error(cli, tmp_path: Path) -> No
     assert "is a directory" in run.stderr
 
 
+def test_an_unwritable_config_directory_is_a_usage_error(cli, tmp_path: Path, monkeypatch) -> None:
+    blocker = tmp_path / "config"
+    blocker.write_text("a file where the config directory should be\n")
+    monkeypatch.setenv("ANAPLAN_CONFIG_DIR", str(blocker / "pyanaplan"))
+    run = cli("config", "set", "prod", "region=EU1")
+    assert run.exit_code == 2, run
+    assert run.json()["error"]["code"] == "local_file"
+    assert "bug" not in run.stderr and "Traceback" not in run.stderr
+
+
 # ---- settings -----------------------------------------------------------------------------
 
 

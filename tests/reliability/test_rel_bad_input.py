@@ -249,11 +249,15 @@ def build_case(name: str, ctx: dict[str, Any]) -> Case:
             folder = tmp / "Sales.csv"
             folder.mkdir()
             return Case(["upload", str(folder)], (2,), {})
-        case "a directory as download target":
-            folder = tmp / "outdir"
-            folder.mkdir()
+        case "a file in the download target's path":
+            # (A directory as the target is fine: `-O DIR` saves the file into it.)
+            blocker = tmp / "outdir"
+            blocker.write_text("a file, not a directory\n")
             ctx["client"]().upload(b"Name,Code\nX,Y\n", file="Regions.csv")
-            return Case(["download", "Regions.csv", "-O", str(folder)], (2,), {})
+            target = str(blocker / "regions.csv")
+            return Case(
+                ["download", "Regions.csv", "-O", target], (2,), {}, contains="not a directory"
+            )
         case "file too large for 1,000 chunks":
             huge = tmp / "Sales.csv"
             with open(huge, "wb") as fh:
@@ -319,7 +323,7 @@ IN_PROCESS_CASES = [
     "ambiguous action",
     "empty file",
     "a directory",
-    "a directory as download target",
+    "a file in the download target's path",
     "file too large for 1,000 chunks",
     "bytes invalid in the import's encoding",
     "unreachable host",

@@ -26,9 +26,16 @@ def test_each_errno_gets_its_own_hint(code: int, words: str) -> None:
     exc = OSError(code, "Some reason", "/data/report.csv")
     error = local_file_error(exc, action="write", path="/data/report.csv")
     assert isinstance(error, LocalFileError) and isinstance(error, ConfigError)
-    assert error.message == "Cannot write '/data/report.csv': some reason."
+    reason = "not a directory" if code == errno.ENOTDIR else "some reason"
+    assert error.message == f"Cannot write '/data/report.csv': {reason}."
     assert words in error.hint
     assert error.errno == code
+
+
+def test_a_file_where_a_directory_should_be_says_not_a_directory() -> None:
+    # mkdir of a parent fails with EEXIST when a file has that name.
+    error = local_file_error(OSError(errno.EEXIST, "File exists"), action="write", path="a/b.csv")
+    assert error.message == "Cannot write 'a/b.csv': not a directory."
 
 
 def test_only_a_full_disk_talks_about_disk_space() -> None:

@@ -6,7 +6,6 @@ The README's exit-code table is written by hand from `EXIT_CODES` below;
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,11 +138,12 @@ def report_for(exc: BaseException) -> ErrorReport:
             "to resume it.",
         )
     if isinstance(exc, OSError) and _lookup(type(exc)) is None:
-        # The library turns its own OSErrors into LocalFileError; one that reaches here came
-        # from the terminal's streams (stdout on a full disk, a closed pipe).
+        # The library turns the OSErrors it expects into LocalFileError; any other one that
+        # reaches here (a cache or config directory that cannot be written) is still a local
+        # file problem the user fixes on this machine: exit 2, never "a bug".
         from pyanaplan.errors import local_file_error
 
-        exc = local_file_error(exc, action="read or write", path=exc.filename or sys.stdout)
+        exc = local_file_error(exc, action="read or write", path=exc.filename)
     row = _lookup(type(exc))
     if row is None:
         return ErrorReport(
