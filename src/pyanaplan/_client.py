@@ -405,7 +405,7 @@ class Client:
     def import_source(
         self, name: str, *, workspace: str | None = None, model: str | None = None
     ) -> File:
-        """The file an import reads (its `importDataSourceId`, §4.6.1).
+        """The file an import reads (its `importDataSourceId`, api-notes §4.6.1).
 
         Raises:
             ConfigError: The import does not read a file (e.g. it imports from another model).
@@ -559,11 +559,12 @@ class Client:
     def delete_file(
         self, file: str, *, workspace: str | None = None, model: str | None = None
     ) -> bool:
-        """Delete the user's uploaded content of a file (the definition stays, §4.5.7).
+        """Delete the user's uploaded content of a file (the definition stays, api-notes §4.5.7).
 
         Returns:
             True when the file held content for this user and the DELETE was sent; False when
-            it had none (`chunkCount` 0: nothing of yours to delete, so nothing is sent).
+            it had none (`chunkCount` 0, api-notes §4.4: nothing of yours to delete, so nothing
+            is sent).
         """
         ref = self.model_ref(model, workspace=workspace)
         # A fresh listing: a cached chunk count may predate an upload made with this client.

@@ -48,7 +48,7 @@ def _details(group: str, state: CliState, name: str) -> tuple[str, dict[str, Any
     if group == "processes":
         meta = to_jsonable(client.process_metadata(found.id))
         return "process_details", {**listed, "actions": meta.get("actions")}
-    # Actions have no metadata endpoint (§4.6.2): the listing entry is all there is.
+    # Actions have no metadata endpoint (api-notes §4.6.2): the listing entry is all there is.
     return "action", listed
 
 
