@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
+from pyanaplan._about import about as _about
+from pyanaplan._about import creating_file, no_such_task
 from pyanaplan._config import Settings, load_settings
 from pyanaplan.auth import TokenAuth, TokenStore, build_auth
 from pyanaplan.auth.oauth import DeviceCode
 from pyanaplan.errors import (
     APIError,
-    BadRequestError,
     ConfigError,
     NameNotFoundError,
     NameResolutionError,
-    NotFoundError,
 )
 from pyanaplan.http import ApiSession, RetryPolicy
 from pyanaplan.models import (
@@ -58,9 +57,6 @@ TaskProgress = Callable[[float, str], None]
 #: `on_progress(done_bytes, total_bytes)`: total is None while unknown; may go backwards.
 TransferProgress = Callable[[int, int | None], None]
 
-# Anaplan answers 400 "Invalid file name." to a name it refuses when creating a file; the
-# emulator refuses names over 255 characters (the usual file-system limit), hence this bound.
-_MAX_FILE_NAME = 255
 # Workspace IDs are 32 lower-case hex digits (§2.5); anything else is looked up as a name.
 _WORKSPACE_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -501,7 +497,7 @@ class Client:
                     ),
                 ) from None
             found = None
-        with _creating_file(file if found is None else None):
+        with creating_file(file if found is None else None):
             result = upload_file(
                 self.session,
                 source,
@@ -754,7 +750,7 @@ class Client:
 
         ref = self.model_ref(model, workspace=workspace)
         found = self._resolve_in(_check_kind(kind), name, ref)
-        with _no_such_task(kind, found, task_id, ref):
+        with no_such_task(kind, found, task_id, ref):
             return get_task(
                 self.session, kind, workspace_id=ref.workspace_id, model_id=ref.model_id,
                 object_id=found.id, object_name=found.name, task_id=task_id,
@@ -775,70 +771,11 @@ class Client:
 
         ref = self.model_ref(model, workspace=workspace)
         found = self._resolve_in(_check_kind(kind), name, ref)
-        with _no_such_task(kind, found, task_id, ref):
+        with no_such_task(kind, found, task_id, ref):
             return cancel_task(
                 self.session, kind, workspace_id=ref.workspace_id, model_id=ref.model_id,
                 object_id=found.id, object_name=found.name, task_id=task_id,
             )  # fmt: skip
-
-
-@contextmanager
-def _about(what: str) -> Iterator[None]:
-    """Prefix API errors raised inside with the object they concern (same class and fields)."""
-    try:
-        yield
-    except APIError as exc:
-        raise type(exc)(
-            f"{what}: {exc.message}",
-            status=exc.status,
-            code=exc.code,
-            request_id=exc.request_id,
-            method=exc.method,
-            url=exc.url,
-            hint=exc.hint,
-        ) from exc
-
-
-@contextmanager
-def _creating_file(name: str | None) -> Iterator[None]:
-    """A 400 while creating a file is about its name: say so (exit 2), with the name's length."""
-    try:
-        yield
-    except BadRequestError as exc:
-        if name is None:
-            raise
-        length = f"{len(name)} characters"
-        problem = "is too long" if len(name) > _MAX_FILE_NAME else "is not accepted"
-        raise BadRequestError(
-            f"Anaplan refused to create a file named {name[:60]!r}"
-            f"{'…' if len(name) > 60 else ''} ({length}): the name {problem}.",
-            status=exc.status,
-            code=exc.code,
-            request_id=exc.request_id,
-            method=exc.method,
-            url=exc.url,
-            hint=f"Use a shorter name (at most {_MAX_FILE_NAME} characters) without control "
-            "characters such as tabs or line breaks.",
-        ) from exc
-
-
-@contextmanager
-def _no_such_task(kind: str, found: Any, task_id: str, ref: ModelRef) -> Iterator[None]:
-    """A 404 for a task of an object that was just found means there is no such task."""
-    try:
-        yield
-    except NotFoundError as exc:
-        raise NotFoundError(
-            f"{kind.capitalize()} '{found.name}' ({found.id}) in {ref.describe()} has no task "
-            f"{task_id}.",
-            status=exc.status,
-            code=exc.code,
-            request_id=exc.request_id,
-            method=exc.method,
-            url=exc.url,
-            hint=f"Task IDs are case-sensitive; list the {kind}'s tasks to see them "
-            f"(pyanaplan tasks {kind} NAME, or client.tasks()).",
-        ) from exc
 
 
 def _check_kind(kind: str) -> str:
