@@ -27,6 +27,7 @@ PROCESS = "Load Sales and Export"
 NESTED = {
     ("import_details", "source"): "import_source",
     ("process_details", "actions"): "process_action",
+    ("task", "outcome"): "outcome",
     ("task", "counts"): "counts",
     ("task", "details"): "detail",
     ("task", "nested"): "task",
@@ -65,6 +66,7 @@ def assert_kind(data: Any, kind: str) -> None:
 # Library class -> (kind, {field: key it is printed as, or None when left out on purpose}).
 def _coverage() -> list[tuple[type, str, dict[str, str | None]]]:
     from pyanaplan import models
+    from pyanaplan.tasks.outcome import TaskOutcome
     from pyanaplan.tasks.results import ResultDetail, TaskCounts, TaskResult
     from pyanaplan.transfer.download import DownloadResult
     from pyanaplan.transfer.upload import UploadResult
@@ -92,6 +94,7 @@ def _coverage() -> list[tuple[type, str, dict[str, str | None]]]:
             {"task_state": "state", "creation_time": "created"},
         ),
         (TaskResult, "task", {"creation_time_ms": "created"}),
+        (TaskOutcome, "outcome", {}),
         (TaskCounts, "counts", {}),
         (ResultDetail, "detail", {}),
         (UploadResult, "upload", {}),
