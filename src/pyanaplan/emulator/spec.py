@@ -40,7 +40,7 @@ from typing import Any
 
 import yaml
 
-from pyanaplan.emulator.engine.formulas import FormulaError, compile_formula
+from pyanaplan.emulator.formulas import FormulaError, compile_formula
 
 LINE_ITEM_FORMATS = ("number", "text", "boolean", "date", "list")
 EXPORT_LAYOUTS = (
@@ -982,7 +982,7 @@ class _Checker:
             and spec_file.header_row
             and _readable_layout(spec_file)
         ):
-            from pyanaplan.emulator.engine.csvio import CsvFormat, read_header
+            from pyanaplan.emulator.csvio import CsvFormat, read_header
 
             fmt = CsvFormat.of(spec_file)
             try:

@@ -11,7 +11,7 @@ from engine_mini_spec import mini_harness
 
 from pyanaplan.emulator.engine import catalog
 from pyanaplan.emulator.engine.exports import format_number
-from pyanaplan.emulator.engine.formulas import FormulaError, compile_formula
+from pyanaplan.emulator.formulas import FormulaError, compile_formula
 
 EXPORT = "116000000001"
 

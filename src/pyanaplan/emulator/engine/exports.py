@@ -16,7 +16,6 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from pyanaplan.emulator.engine.formulas import compile_formula
 from pyanaplan.emulator.engine.run_context import (
     CHECK_EVERY_ROWS,
     PROCESSING_STEP,
@@ -24,6 +23,7 @@ from pyanaplan.emulator.engine.run_context import (
     RunContext,
     detail,
 )
+from pyanaplan.emulator.formulas import compile_formula
 from pyanaplan.emulator.spec import ExportSpec, ModelSpec, ModuleSpec
 from pyanaplan.emulator.storage import model_queries as q
 

@@ -39,7 +39,7 @@ from datetime import date
 from operator import itemgetter
 from typing import IO, Any
 
-from pyanaplan.emulator.engine.csvio import CsvFormat, CsvReader, printable
+from pyanaplan.emulator.csvio import CsvFormat, CsvReader, printable
 from pyanaplan.emulator.engine.run_context import (
     CHECK_EVERY_ROWS,
     PROCESSING_STEP,

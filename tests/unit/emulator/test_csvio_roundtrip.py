@@ -8,7 +8,7 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyanaplan.emulator.engine.csvio import CsvFormat, CsvReader
+from pyanaplan.emulator.csvio import CsvFormat, CsvReader
 
 # Text without lone surrogates (not encodable) or NUL (the "no separator" stand-in).
 _FIELD = st.text(

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from pyanaplan.emulator.engine.csvio import CsvFormat, CsvReader, printable, read_header
+from pyanaplan.emulator.csvio import CsvFormat, CsvReader, printable, read_header
 
 
 def _read(

@@ -1,4 +1,7 @@
-"""Streaming reader for import data sources, honouring the file's metadata (reference §4.4).
+"""Streaming reader for import data sources, honouring the file's metadata (api-notes §4.4).
+
+The spec reads a default content's header row with it and the engine's imports stream rows with
+it, so it lives beside both and imports neither.
 
 The reader decodes the binary stream incrementally (``io.TextIOWrapper`` over a byte-counting
 buffer) and feeds ``csv.reader`` line by line, so memory stays constant however large the file.
@@ -27,7 +30,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 # Undecodable bytes become lone surrogates U+DC00+byte (our error handler below), which no
 # valid text contains.
@@ -36,6 +39,21 @@ _ERRORS = "pyanaplan-csvio-escape"
 _READ_SIZE = 1 << 16
 # Used as the csv delimiter when the file has no separator: one field per line.
 _NO_SEPARATOR = "\x00"
+
+
+class FileLayout(Protocol):
+    """What `CsvFormat.of` reads: the layout attributes of a data-source file (a `FileSpec`)."""
+
+    @property
+    def separator(self) -> str: ...
+    @property
+    def delimiter(self) -> str: ...
+    @property
+    def encoding(self) -> str: ...
+    @property
+    def header_row(self) -> int: ...
+    @property
+    def first_data_row(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -49,7 +67,7 @@ class CsvFormat:
     first_data_row: int = 2
 
     @classmethod
-    def of(cls, file_spec: Any) -> CsvFormat:
+    def of(cls, file_spec: FileLayout) -> CsvFormat:
         """Build from any object with the §4.4 attributes (e.g. a `FileSpec`)."""
         return cls(
             separator=file_spec.separator,
