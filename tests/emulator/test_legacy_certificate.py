@@ -7,7 +7,6 @@ The scheme is configurable per spec (`settings.legacy_certificate_auth`): `accep
 from __future__ import annotations
 
 import base64
-import dataclasses
 from collections.abc import Iterator
 
 import httpx2
@@ -75,9 +74,8 @@ def test_certificate_must_belong_to_the_named_user(emu, pem: str, other_pem: str
 def rejecting_emulator() -> Iterator[Emulator]:
     """A second emulator whose spec turns the v1.3 certificate scheme off (production today)."""
     spec = load_spec(None)
-    spec = dataclasses.replace(
-        spec, settings=dataclasses.replace(spec.settings, legacy_certificate_auth="reject")
-    )
+    settings = spec.settings.model_copy(update={"legacy_certificate_auth": "reject"})
+    spec = spec.model_copy(update={"settings": settings})
     with Emulator(spec=spec) as emu:
         yield emu
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from engine_harness import EngineHarness
 
+from pyanaplan.emulator.spec import ModelSpec
+
 REGIONS_IMPORT = "112000000001"
 PRODUCTS_IMPORT = "112000000002"
 REGIONS_FILE = "113000000001"
@@ -186,13 +188,12 @@ def test_header_only_file_succeeds_with_no_rows(engine: EngineHarness) -> None:
     assert outcome.details[0]["localMessageText"] == "Regions: 0 (0/0) rows successful, 0 ignored "
 
 
-def _without_default(engine: EngineHarness):  # type: ignore[no-untyped-def]
-    from dataclasses import replace
-
+def _without_default(engine: EngineHarness) -> ModelSpec:
     files = tuple(
-        replace(f, default_content=None) if f.id == REGIONS_FILE else f for f in engine.model.files
+        f.model_copy(update={"default_content": None}) if f.id == REGIONS_FILE else f
+        for f in engine.model.files
     )
-    return replace(engine.model, files=files)
+    return engine.model.model_copy(update={"files": files})
 
 
 def test_a_clean_rerun_reports_updates_only(engine: EngineHarness) -> None:

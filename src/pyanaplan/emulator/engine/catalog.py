@@ -33,6 +33,7 @@ def import_metadata(model_spec: ModelSpec, import_id: str) -> dict[str, Any] | N
     source = model_spec.file(imp.source)
     if source is None:  # validated at load time; kept for type narrowing
         return {"name": imp.name, "type": "FILE"}
+    headers = model_spec.header_names(source)
     return {
         "name": imp.name,
         "type": "FILE",
@@ -43,8 +44,8 @@ def import_metadata(model_spec: ModelSpec, import_id: str) -> dict[str, Any] | N
             "headerRow": source.header_row,
             "firstDataRow": source.first_data_row,
             "decimalSeparator": ".",
-            "headerNames": list(source.header_names),
-            "columnCount": len(source.header_names),
+            "headerNames": list(headers),
+            "columnCount": len(headers),
         },
     }
 
@@ -102,6 +103,7 @@ def process_metadata(
         return None
     actions: list[dict[str, Any]] = []
     for action_id in process.actions:
+        entry: dict[str, Any]
         imp = model_spec.import_(action_id)
         exp = model_spec.export(action_id)
         act = model_spec.action(action_id)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from pyanaplan.emulator.spec import EmulatorSpecError, Spec, load_spec, parse_spec
 
@@ -138,133 +140,133 @@ def _set(data: dict[str, Any], path: list[Any], value: Any) -> None:
         (
             ["models", 0, "imports", 2, "source"],
             "113000000009",
-            "models[0].imports[2].source: no file with id 113000000009",
+            "models.0.imports.2.source: no file with id 113000000009",
         ),
         (
             ["workspaces", 0, "id"],
             "8A81B09D5E3F2C1A015E3F2C1A000001",
-            "workspaces[0].id: workspace id '8A81B09D5E3F2C1A015E3F2C1A000001' "
+            "workspaces.0.id: workspace id '8A81B09D5E3F2C1A015E3F2C1A000001' "
             "must be 32 lowercase hex digits",
         ),
         (
             ["users", 1, "id"],
             "1a1b2c3d",
-            "users[1].id: user id '1a1b2c3d' must be 32 lowercase hex digits",
+            "users.1.id: user id '1a1b2c3d' must be 32 lowercase hex digits",
         ),
         (
             ["models", 1, "id"],
             "6c3f7a1d9b8e4f2a0d4c3b2e1f0a9d8c",
-            "models[1].id: model id '6c3f7a1d9b8e4f2a0d4c3b2e1f0a9d8c' "
+            "models.1.id: model id '6c3f7a1d9b8e4f2a0d4c3b2e1f0a9d8c' "
             "must be 32 uppercase hex digits",
         ),
         (
             ["models", 0, "lists", 0, "id"],
             "102000000001",
-            "models[0].lists[0].id: list id '102000000001' must be 12 digits starting 101",
+            "models.0.lists.0.id: list id '102000000001' must be 12 digits starting 101",
         ),
         (
             ["models", 0, "exports", 0, "id"],
             "112000000009",
-            "models[0].exports[0].id: export id '112000000009' must be 12 digits starting 116",
+            "models.0.exports.0.id: export id '112000000009' must be 12 digits starting 116",
         ),
         (
             ["models", 0, "processes", 0, "id"],
             "11800000001",
-            "models[0].processes[0].id: process id '11800000001' must be 12 digits starting 118",
+            "models.0.processes.0.id: process id '11800000001' must be 12 digits starting 118",
         ),
         (
             ["workspaces", 0, "members", 1],
             "nobody@pyanaplan.example",
-            "workspaces[0].members[1]: no user with email 'nobody@pyanaplan.example'",
+            "workspaces.0.members.1: no user with email 'nobody@pyanaplan.example'",
         ),
         (
             ["models", 0, "workspace"],
             "8a81b09d5e3f2c1a015e3f2c1a000009",
-            "models[0].workspace: no workspace with id 8a81b09d5e3f2c1a015e3f2c1a000009",
+            "models.0.workspace: no workspace with id 8a81b09d5e3f2c1a015e3f2c1a000009",
         ),
         (
             ["models", 0, "lists", 2, "items", 0, "parent"],
             "Trikes",
-            "models[0].lists[2].items[0].parent: no item 'Trikes' in list 'Product Families'",
+            "models.0.lists.2.items.0.parent: no item 'Trikes' in list 'Product Families'",
         ),
         (
             ["models", 0, "lists", 2, "parent_list"],
             "Families",
-            "models[0].lists[2].parent_list: no list named 'Families'",
+            "models.0.lists.2.parent_list: no list named 'Families'",
         ),
         (
             ["models", 0, "modules", 0, "dimensions", 1],
             "Territories",
-            "models[0].modules[0].dimensions[1]: no list named 'Territories'",
+            "models.0.modules.0.dimensions.1: no list named 'Territories'",
         ),
         (
             ["models", 0, "modules", 0, "line_items", 2, "formula"],
             "Units * Cost",
-            "models[0].modules[0].line_items[2].formula: "
+            "models.0.modules.0.line_items.2.formula: "
             "formula 'Units * Cost' references unknown line item 'Cost'",
         ),
         (
             ["models", 0, "modules", 0, "line_items", 3, "format"],
             "colour",
-            "models[0].modules[0].line_items[3].format: "
+            "models.0.modules.0.line_items.3.format: "
             "must be one of number, text, boolean, date, list",
         ),
         (
             ["models", 0, "imports", 2, "mapping", "Units"],
             "Revenue",
-            "models[0].imports[2].mapping.Units: line item 'Revenue' is calculated",
+            "models.0.imports.2.mapping.Units: line item 'Revenue' is calculated",
         ),
         (
             ["models", 0, "imports", 1, "mapping", "Status"],
             "Colour",
-            "models[0].imports[1].mapping.Status: 'Colour' is not name, code, parent or a property",
+            "models.0.imports.1.mapping.Status: 'Colour' is not name, code, parent or a property",
         ),
         (
             ["models", 0, "imports", 0, "target"],
             {"list": "Territories"},
-            "models[0].imports[0].target.list: no list named 'Territories'",
+            "models.0.imports.0.target.list: no list named 'Territories'",
         ),
         (
             ["models", 0, "imports", 0, "target"],
             {"list": "Regions", "module": "Sales"},
-            "models[0].imports[0].target: give exactly one of list or module",
+            "models.0.imports.0.target: give exactly one of list or module",
         ),
         (
             ["models", 0, "files", 0, "encoding"],
             "EBCDIC-9000",
-            "models[0].files[0].encoding: unknown encoding 'EBCDIC-9000'",
+            "models.0.files.0.encoding: unknown encoding 'EBCDIC-9000'",
         ),
         (
             ["models", 0, "files", 0, "separator"],
             ";;",
-            "models[0].files[0].separator: must be a single character or empty",
+            "models.0.files.0.separator: must be a single character or empty",
         ),
         (
             ["models", 0, "files", 0, "first_data_row"],
             1,
-            "models[0].files[0].first_data_row: must come after header_row",
+            "models.0.files.0.first_data_row: must come after header_row",
         ),
         (
             ["models", 0, "exports", 0, "layout"],
             "PIVOT",
-            "models[0].exports[0].layout: must be one of TABULAR_MULTI_COLUMN, "
+            "models.0.exports.0.layout: must be one of TABULAR_MULTI_COLUMN, "
             "TABULAR_SINGLE_COLUMN, GRID_ALL_PAGES, GRID_CURRENT_PAGE, "
             "TABULAR_ALL_LINE_ITEMS, TABULAR_CURRENT_LINE_ITEM",
         ),
         (
             ["models", 0, "actions", 0, "where", "property"],
             "Colour",
-            "models[0].actions[0].where.property: 'Colour' is not a property of 'Products'",
+            "models.0.actions.0.where.property: 'Colour' is not a property of 'Products'",
         ),
         (
             ["models", 0, "processes", 0, "actions", 1],
             "112000000042",
-            "models[0].processes[0].actions[1]: no import, export or action with id 112000000042",
+            "models.0.processes.0.actions.1: no import, export or action with id 112000000042",
         ),
         (
             ["models", 0, "lists", 1, "id"],
             "101000000001",
-            "models[0].lists[1].id: duplicate list id '101000000001'",
+            "models.0.lists.1.id: duplicate list id '101000000001'",
         ),
         (
             ["settings", "legacy_certificate_auth"],
@@ -284,28 +286,28 @@ def _set(data: dict[str, Any], path: list[Any], value: Any) -> None:
         (
             ["models", 0, "imports", 0, "mapping"],
             {"Region": "name", "Code": "code"},
-            "models[0].imports[0].mapping.Region: no column 'Region' in the header of Regions.csv",
+            "models.0.imports.0.mapping.Region: no column 'Region' in the header of Regions.csv",
         ),
         (
             ["models", 0, "state"],
             "OPEN",
-            "models[0].state: must be one of UNLOCKED, LOCKED, ARCHIVED, PRODUCTION, "
+            "models.0.state: must be one of UNLOCKED, LOCKED, ARCHIVED, PRODUCTION, "
             "MAINTENANCE, PRODUCTION_MAINTENANCE, ACTIVE",
         ),
         (
             ["users", 0, "certificates"],
             ["missing.pem"],
-            "users[0].certificates[0]: cannot read certificate file 'missing.pem'",
+            "users.0.certificates.0: cannot read certificate file 'missing.pem'",
         ),
         (
             ["models", 0, "lists", 0, "itemz"],
             [],
-            "models[0].lists[0].itemz: unknown field",
+            "models.0.lists.0.itemz: unknown field",
         ),
         (
             ["models", 0, "modules", 0, "cells", 0, "Regions"],
             "Atlantis",
-            "models[0].modules[0].cells[0].Regions: no item 'Atlantis' in list 'Regions'",
+            "models.0.modules.0.cells.0.Regions: no item 'Atlantis' in list 'Regions'",
         ),
     ],
 )
@@ -335,7 +337,7 @@ def test_parent_list_cycles_are_rejected(tmp_path: Path) -> None:
     families = data["models"][0]["lists"][1]
     families["parent_list"] = "Products"
     problems = _problems(data, tmp_path)
-    assert "models[0].lists[1].parent_list: parent lists form a cycle" in problems
+    assert "models.0.lists.1.parent_list: parent lists form a cycle" in problems
 
 
 def test_missing_default_content_file_is_reported(tmp_path: Path) -> None:
@@ -344,7 +346,7 @@ def test_missing_default_content_file_is_reported(tmp_path: Path) -> None:
     del region_file["default_content"]
     region_file["default_content_file"] = "nowhere.csv"
     (problem,) = _problems(data, tmp_path)
-    assert problem.startswith("models[0].files[0].default_content_file: cannot read 'nowhere.csv'")
+    assert problem.startswith("models.0.files.0.default_content_file: cannot read 'nowhere.csv'")
 
 
 def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
@@ -364,3 +366,61 @@ def test_integer_ids_in_yaml_are_accepted_as_strings(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     spec = load_spec(path)
     assert spec.models[0].processes[0].actions == ("112000000001", "116000000001")
+
+
+def test_an_empty_value_counts_as_not_given(tmp_path: Path) -> None:
+    data = _demo_data()
+    data["models"][0]["actions"] = None  # `actions:` with nothing under it
+    data["users"][0]["first_name"] = None
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    spec = load_spec(path)
+    assert spec.models[0].actions == ()
+    assert spec.users[0].first_name == ""
+
+
+def test_seeded_values_are_text_whatever_yaml_made_of_them(tmp_path: Path) -> None:
+    data = _demo_data()
+    cell = data["models"][0]["modules"][0]["cells"][0]
+    cell["Comment"] = date(2024, 1, 5)  # written unquoted, read back as a date
+    cell["Units"] = 12
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    seeded = load_spec(path).models[0].modules[0].cells[0]
+    assert (seeded["Comment"], seeded["Units"]) == ("2024-01-05", "12")
+
+
+def test_the_source_name_is_not_part_of_the_yaml(tmp_path: Path) -> None:
+    data = _demo_data()
+    data["source"] = "elsewhere.yaml"
+    assert _problems(data, tmp_path) == ["source: unknown field"]
+
+
+def test_a_rejected_value_is_not_echoed(tmp_path: Path) -> None:
+    data = _demo_data()
+    data["users"][0]["password"] = {"secret": "hunter2"}
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(EmulatorSpecError) as info:
+        load_spec(path)
+    assert info.value.problems == ["users.0.password: must be a string"]
+    # Not in the message, nor in the chained pydantic error a traceback (-v) would show.
+    assert "hunter2" not in str(info.value)
+    assert "hunter2" not in str(info.value.__cause__)
+
+
+def test_references_are_checked_once_the_model_is_valid_itself(tmp_path: Path) -> None:
+    # A model's cross-references need its objects typed; another model's are still checked.
+    data = _demo_data()
+    data["models"][0]["lists"][0]["itemz"] = []
+    data["models"][0]["imports"][2]["source"] = "113000000009"
+    data["models"][1]["imports"][0]["source"] = "113000000009"
+    assert _problems(data, tmp_path) == [
+        "models.0.lists.0.itemz: unknown field",
+        "models.1.imports.0.source: no file with id 113000000009",
+    ]
+
+
+def test_the_spec_is_frozen(spec: Spec) -> None:
+    with pytest.raises(ValidationError):
+        spec.models[0].name = "Renamed"  # type: ignore[misc]
