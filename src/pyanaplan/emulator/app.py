@@ -12,7 +12,6 @@ import logging
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -26,7 +25,7 @@ from pyanaplan.emulator.control_bodies import BandwidthCaps
 from pyanaplan.emulator.engine.auth import AuthService
 from pyanaplan.emulator.engine.clock import Clock
 from pyanaplan.emulator.engine.crash_points import CrashPoints
-from pyanaplan.emulator.engine.directory import Directory, field
+from pyanaplan.emulator.engine.directory import Directory
 from pyanaplan.emulator.engine.dumps import DumpService
 from pyanaplan.emulator.engine.errors import EmulatorError
 from pyanaplan.emulator.engine.files import FileService
@@ -34,6 +33,7 @@ from pyanaplan.emulator.engine.tasks import TaskService, TaskTiming
 from pyanaplan.emulator.faults import Bandwidth, FaultMiddleware, FaultSet, RequestLog
 from pyanaplan.emulator.render import error_response, generic_error, request_path
 from pyanaplan.emulator.settings import EmulatorSettings
+from pyanaplan.emulator.spec import ModelSpec, load_spec
 from pyanaplan.emulator.storage.blobs import BlobStore
 from pyanaplan.emulator.storage.db import PLATFORM_SCHEMA, Database, ModelDatabases
 
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 ROUTE_MODULES = ("auth", "oauth", "metadata", "files", "actions", "tasks", "dumps", "legacy")
 
 
-def _seed_model(conn: sqlite3.Connection, model_spec: Any) -> None:
+def _seed_model(conn: sqlite3.Connection, model_spec: ModelSpec) -> None:
     """The model engine's seeding (engine/runner.py); a no-op while it is not there."""
     try:
         from pyanaplan.emulator.engine.runner import seed_model
@@ -62,8 +62,6 @@ class Platform:
         self.settings = settings
         spec = settings.spec
         if spec is None:
-            from pyanaplan.emulator.spec import load_spec
-
             spec = load_spec(settings.spec_path)
         self.spec = spec
         data_dir = settings.data_dir
@@ -74,13 +72,12 @@ class Platform:
         self.blobs = BlobStore(data_dir / "blobs")
         self.blobs.sweep_temp()  # bodies half-received before a crash were never acknowledged
         self.directory = Directory(spec, self.clock)
-        spec_settings = field(spec, "settings")
         self.auth = AuthService(
             self.db.conn,
             self.directory,
             self.clock,
             token_ttl_s=settings.token_ttl_s,
-            oauth_auto_approve=bool(field(spec_settings, "oauth_auto_approve", False)),
+            oauth_auto_approve=spec.settings.oauth_auto_approve,
             oauth_interval_s=settings.oauth_interval_s,
         )
         self.files = FileService(
@@ -92,7 +89,7 @@ class Platform:
         )
         steps = settings.task_steps
         if steps is None:
-            steps = int(field(spec_settings, "task_steps", 3) or 0)
+            steps = spec.settings.task_steps
         self.tasks = TaskService(
             self.db,
             self.model_dbs,
@@ -104,7 +101,7 @@ class Platform:
             export_chunk_bytes=settings.export_chunk_bytes,
             seed=_seed_model,
             crash_points=CrashPoints(),
-            rejected_rows_successful=bool(field(spec_settings, "rejected_rows_successful", False)),
+            rejected_rows_successful=spec.settings.rejected_rows_successful,
         )
         self.dumps = DumpService(
             self.db,
@@ -122,7 +119,7 @@ class Platform:
         self.control = control.Control(self)
 
     def model_ids(self) -> list[str]:
-        return [field(m, "id") for m in self.directory.models]
+        return [m.id for m in self.directory.models]
 
     def start(self) -> None:
         """Seed fresh model databases and recover tasks interrupted by a restart."""
@@ -137,11 +134,10 @@ class Platform:
         self.blobs.clear()
         self.clock.reset()
         self.faults.clear()
-        self.bandwidth.set(BandwidthCaps())
+        self.bandwidth.set(BandwidthCaps(request_bps=None, response_bps=None))
         self.log.clear()
         self.auth.reset()
         self.directory.reset()
-        self.files.reset()
 
     def close(self) -> None:
         self.tasks.shutdown()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyanaplan.emulator.spec import Spec
 
 MIB = 1024 * 1024
 
@@ -31,7 +34,7 @@ class EmulatorSettings:
     """
 
     data_dir: Path
-    spec: Any = None
+    spec: Spec | None = None
     spec_path: Path | None = None
     token_ttl_s: int = 2100
     max_chunk_bytes: int = 50 * MIB

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from pyanaplan.emulator.engine.clock import Clock
-from pyanaplan.emulator.engine.directory import Directory, User, field
+from pyanaplan.emulator.engine.directory import Directory, User
 from pyanaplan.emulator.engine.errors import EmulatorError
 from pyanaplan.emulator.storage import platform_queries as q
 
@@ -110,33 +110,33 @@ class AuthService:
         self.oauth_interval_s = oauth_interval_s
         self._default_interval_s = oauth_interval_s
         self._spec_certs: dict[str, str] = {}
-        for user in field(directory.spec, "users", []) or []:
-            for entry in field(user, "certificates", []) or []:
+        for user in directory.spec.users:
+            for entry in user.certificates:
                 try:
-                    self._spec_certs[fingerprint(load_certificate_text(str(entry)))] = field(
-                        user, "id"
-                    )
+                    self._spec_certs[fingerprint(load_certificate_text(entry))] = user.id
                 except (OSError, ValueError):
                     continue  # an unreadable spec entry simply registers nothing
 
     # ---- issuing ------------------------------------------------------------------------------
     def _issue(self, user: User, kind: str = "auth") -> dict[str, Any]:
-        info = {
-            "expiresAt": self.clock.now_ms() + self.token_ttl_s * 1000,
-            "tokenId": str(uuid.uuid4()),
-            "tokenValue": new_token_value(),
-            "refreshTokenId": str(uuid.uuid4()),
-        }
+        expires_at_ms = self.clock.now_ms() + self.token_ttl_s * 1000
+        token_id, token_value = str(uuid.uuid4()), new_token_value()
+        refresh_token_id = str(uuid.uuid4())
         q.insert_token(
             self._conn(),
-            token_value=info["tokenValue"],
-            token_id=info["tokenId"],
-            refresh_token_id=info["refreshTokenId"],
+            token_value=token_value,
+            token_id=token_id,
+            refresh_token_id=refresh_token_id,
             user_id=user.id,
             kind=kind,
-            expires_at_ms=info["expiresAt"],
+            expires_at_ms=expires_at_ms,
         )
-        return info
+        return {
+            "expiresAt": expires_at_ms,
+            "tokenId": token_id,
+            "tokenValue": token_value,
+            "refreshTokenId": refresh_token_id,
+        }
 
     def authenticate_basic(self, credentials_b64: str) -> dict[str, Any]:
         """Basic sign-in → ``tokenInfo``. Bad header or bad credentials → 401."""

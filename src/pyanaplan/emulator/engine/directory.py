@@ -8,22 +8,13 @@ wrong-case ID is also a 404 (§2.5).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from pyanaplan.emulator.engine.clock import Clock
 from pyanaplan.emulator.engine.errors import forbidden, not_found
-
-
-def field(obj: Any, name: str, default: Any = None) -> Any:
-    """Read ``name`` from a spec object that may be a dataclass or a plain mapping."""
-    if obj is None:
-        return default
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
+from pyanaplan.emulator.spec import ModelSpec, Spec, WorkspaceSpec
 
 
 def iso_millis(epoch_s: float) -> str:
@@ -47,30 +38,30 @@ class Directory:
     """Access rules over the spec's users, workspaces and models.
 
     Args:
-        spec: the loaded spec (``pyanaplan.emulator.spec.Spec`` or an equivalent mapping).
+        spec: the loaded spec.
         clock: the engine clock (model status ``creationTime``).
     """
 
-    def __init__(self, spec: Any, clock: Clock) -> None:
+    def __init__(self, spec: Spec, clock: Clock) -> None:
         self.spec = spec
         self.clock = clock
-        self.customer_id: str = field(spec, "customer_id", "") or ""
+        self.customer_id = spec.customer_id
         self.users: list[User] = [
             User(
-                id=field(u, "id"),
-                email=field(u, "email"),
-                password=field(u, "password", "") or "",
-                first_name=field(u, "first_name", "") or "",
-                last_name=field(u, "last_name", "") or "",
+                id=u.id,
+                email=u.email,
+                password=u.password,
+                first_name=u.first_name,
+                last_name=u.last_name,
             )
-            for u in field(spec, "users", []) or []
+            for u in spec.users
         ]
         self._by_email = {u.email.lower(): u for u in self.users}
         self._by_id = {u.id: u for u in self.users}
-        self.workspaces: list[Any] = list(field(spec, "workspaces", []) or [])
-        self.models: list[Any] = list(field(spec, "models", []) or [])
-        self._ws_by_id = {field(w, "id"): w for w in self.workspaces}
-        self._model_by_id = {field(m, "id"): m for m in self.models}
+        self.workspaces: list[WorkspaceSpec] = list(spec.workspaces)
+        self.models: list[ModelSpec] = list(spec.models)
+        self._ws_by_id = {w.id: w for w in self.workspaces}
+        self._model_by_id = {m.id: m for m in self.models}
         self._model_step: dict[str, str] = {}
         self._lock = threading.Lock()
         self.started_s = clock.now_s()
@@ -99,10 +90,8 @@ class Directory:
 
     def visible_users(self, user: User) -> list[User]:
         """Users sharing at least one workspace with ``user``."""
-        mine = {field(w, "id") for w in self.member_workspaces(user)}
-        return [
-            u for u in self.users if any(field(w, "id") in mine for w in self.member_workspaces(u))
-        ]
+        mine = {w.id for w in self.member_workspaces(user)}
+        return [u for u in self.users if any(w.id in mine for w in self.member_workspaces(u))]
 
     def listing_user(self, caller: User, user_id: str) -> User:
         """Whose workspaces and models ``/users/{userId}/…`` may list: the caller's own only.
@@ -119,73 +108,73 @@ class Directory:
         raise forbidden()
 
     # ---- workspaces ---------------------------------------------------------------------------
-    def is_member(self, user: User, workspace: Any) -> bool:
-        members = field(workspace, "members", []) or []
-        return any(str(m).lower() == user.email.lower() or m == user.id for m in members)
+    def is_member(self, user: User, workspace: WorkspaceSpec) -> bool:
+        """Members are listed by email (any case) or user ID."""
+        return any(m.lower() == user.email.lower() or m == user.id for m in workspace.members)
 
-    def member_workspaces(self, user: User) -> list[Any]:
+    def member_workspaces(self, user: User) -> list[WorkspaceSpec]:
+        """The workspaces ``user`` is a member of, in spec order."""
         return [w for w in self.workspaces if self.is_member(user, w)]
 
-    def workspace(self, user: User, workspace_id: str) -> Any:
+    def workspace(self, user: User, workspace_id: str) -> WorkspaceSpec:
         """The workspace, or the generic 404 for unknown IDs and non-members."""
         ws = self._ws_by_id.get(workspace_id)
         if ws is None or not self.is_member(user, ws):
             raise not_found()
         return ws
 
-    def workspace_json(self, ws: Any, *, tenant_details: bool) -> dict[str, Any]:
+    def workspace_json(self, ws: WorkspaceSpec, *, tenant_details: bool) -> dict[str, Any]:
         """``workspaces[]`` entry; size fields only with tenantDetails (§4.2)."""
-        out: dict[str, Any] = {"id": field(ws, "id"), "name": field(ws, "name"), "active": True}
+        out: dict[str, Any] = {"id": ws.id, "name": ws.name, "active": True}
         if tenant_details:
-            out["sizeAllowance"] = int(field(ws, "size_allowance", 1073741824) or 0)
-            out["currentSize"] = sum(
-                1024 * 1024 for m in self.models if field(m, "workspace") == field(ws, "id")
-            )
+            out["sizeAllowance"] = ws.size_allowance
+            out["currentSize"] = sum(1024 * 1024 for m in self.models if m.workspace == ws.id)
         return out
 
     # ---- models -------------------------------------------------------------------------------
-    def model(self, user: User, model_id: str, workspace_id: str | None = None) -> Any:
+    def model(self, user: User, model_id: str, workspace_id: str | None = None) -> ModelSpec:
         """The model when ``user`` may see it (in ``workspace_id`` if given); else 404."""
         model = self._model_by_id.get(model_id)
         if model is None:
             raise not_found()
-        ws_id = field(model, "workspace")
-        if workspace_id is not None and ws_id != workspace_id:
+        if workspace_id is not None and model.workspace != workspace_id:
             raise not_found()
-        ws = self._ws_by_id.get(ws_id)
+        ws = self._ws_by_id.get(model.workspace)
         if ws is None or not self.is_member(user, ws):
             raise not_found()
         return model
 
-    def model_spec(self, model_id: str) -> Any:
+    def model_spec(self, model_id: str) -> ModelSpec:
         """The model's spec object (no access check; internal use)."""
         model = self._model_by_id.get(model_id)
         if model is None:
             raise not_found()
         return model
 
-    def visible_models(self, user: User, workspace_id: str | None = None) -> list[Any]:
-        ws_ids = {field(w, "id") for w in self.member_workspaces(user)}
+    def visible_models(self, user: User, workspace_id: str | None = None) -> list[ModelSpec]:
+        """The models in ``user``'s workspaces (only ``workspace_id``'s if given)."""
+        ws_ids = {w.id for w in self.member_workspaces(user)}
         return [
             m
             for m in self.models
-            if field(m, "workspace") in ws_ids
-            and (workspace_id is None or field(m, "workspace") == workspace_id)
+            if m.workspace in ws_ids and (workspace_id is None or m.workspace == workspace_id)
         ]
 
-    def model_json(self, model: Any, *, details: bool, single: bool = False) -> dict[str, Any]:
+    def model_json(
+        self, model: ModelSpec, *, details: bool, single: bool = False
+    ) -> dict[str, Any]:
         """``models[]`` entry; the detail fields the SDK requires with ``modelDetails`` (§4.3.1)."""
-        ws = self._ws_by_id.get(field(model, "workspace"))
-        mid = field(model, "id")
+        # The spec checks that every model's workspace exists.
+        ws = self._ws_by_id[model.workspace]
         out: dict[str, Any] = {
-            "id": mid,
-            "activeState": field(model, "state", "UNLOCKED") or "UNLOCKED",
-            "name": field(model, "name"),
-            "currentWorkspaceId": field(ws, "id"),
-            "currentWorkspaceName": field(ws, "name"),
+            "id": model.id,
+            "activeState": model.state,
+            "name": model.name,
+            "currentWorkspaceId": ws.id,
+            "currentWorkspaceName": ws.name,
             "modelUrl": (
                 "https://rt.anaplan.com/anaplan/rt?selectedWorkspaceId="
-                f"{field(ws, 'id')}&selectedModelId={mid}"
+                f"{ws.id}&selectedModelId={model.id}"
             ),
             "categoryValues": [],
         }
@@ -228,14 +217,11 @@ class Directory:
             self._model_step[model_id] = "Open"
 
     def close_model(self, model_id: str) -> None:
+        """Status reads "Closed" until the model is opened again."""
         with self._lock:
             self._model_step[model_id] = "Closed"
 
     def reset(self) -> None:
+        """Every model back to "Open"."""
         with self._lock:
             self._model_step.clear()
-
-
-def ids(items: Iterable[Any]) -> list[str]:
-    """The ``id`` of each spec object."""
-    return [field(i, "id") for i in items]

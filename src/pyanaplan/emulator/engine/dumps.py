@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from pyanaplan.emulator.engine.clock import Clock
-from pyanaplan.emulator.engine.directory import User, field
+from pyanaplan.emulator.engine.directory import User
 from pyanaplan.emulator.engine.errors import not_found
+from pyanaplan.emulator.spec import ModelSpec
 from pyanaplan.emulator.storage import platform_queries as q
 from pyanaplan.emulator.storage.blobs import BlobStore
 from pyanaplan.emulator.storage.db import Database
@@ -50,7 +51,7 @@ class DumpService:
 
     def dump(
         self,
-        model: Any,
+        model: ModelSpec,
         user: User,
         kind: str,
         object_id: str,
@@ -75,34 +76,40 @@ class DumpService:
         elif not result.get("failureDumpAvailable"):
             return None
         conn = self.db.conn()
-        dump = q.get_dump(conn, field(model, "id"), user.id, target)
+        dump = q.get_dump(conn, model.id, user.id, target)
         now = self.clock.now_ms()
         if dump is None or dump["task_id"] != task_id:
             raise not_found()
         if dump["accessed_ms"] + DUMP_TTL_S * 1000 <= now or not self.blobs.exists(dump["blob"]):
-            old = q.delete_dump(conn, field(model, "id"), user.id, target)
+            old = q.delete_dump(conn, model.id, user.id, target)
             if old:
                 self.blobs.delete(old)
             raise not_found()
-        q.touch_dump(conn, field(model, "id"), user.id, target, now)
+        q.touch_dump(conn, model.id, user.id, target, now)
         return self.blobs.read(dump["blob"]), dump["size"]
 
     def _dump_row(
-        self, model: Any, user: User, kind: str, object_id: str, task_id: str, nested_id: str | None
+        self,
+        model: ModelSpec,
+        user: User,
+        kind: str,
+        object_id: str,
+        task_id: str,
+        nested_id: str | None,
     ) -> tuple[str, int]:
         found = self.dump(model, user, kind, object_id, task_id, nested_id)
         if found is None:
             raise not_found()
         pieces, size = found
         if hasattr(pieces, "close"):
-            pieces.close()  # type: ignore[attr-defined]
-        dump = q.get_dump(self.db.conn(), field(model, "id"), user.id, nested_id or object_id)
+            pieces.close()
+        dump = q.get_dump(self.db.conn(), model.id, user.id, nested_id or object_id)
         assert dump is not None
         return dump["blob"], size
 
     def dump_chunks(
         self,
-        model: Any,
+        model: ModelSpec,
         user: User,
         kind: str,
         object_id: str,
@@ -116,7 +123,7 @@ class DumpService:
 
     def dump_chunk(
         self,
-        model: Any,
+        model: ModelSpec,
         user: User,
         kind: str,
         object_id: str,

@@ -122,8 +122,8 @@ def _rows(ctx: RunContext, export: ExportSpec) -> Iterator[list[str]]:
 def _module_rows(
     conn: sqlite3.Connection, model: ModelSpec, module: ModuleSpec
 ) -> Iterator[list[str]]:
-    inputs = [li for li in module.line_items if li.formula is None]
-    number_inputs = {li.name for li in inputs if li.format == "number"}
+    inputs = module.inputs()
+    number_inputs = {li.name for li in module.number_inputs()}
     formulas = {
         li.name: compile_formula(li.formula, number_inputs)
         for li in module.line_items

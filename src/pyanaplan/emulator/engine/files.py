@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from pyanaplan.emulator.engine.clock import Clock
-from pyanaplan.emulator.engine.directory import Directory, User, field
+from pyanaplan.emulator.engine.directory import Directory, User
 from pyanaplan.emulator.engine.errors import EmulatorError, bad_request, not_found
+from pyanaplan.emulator.spec import ModelSpec
 from pyanaplan.emulator.storage import platform_queries as q
 from pyanaplan.emulator.storage.blobs import BlobStore
 
@@ -148,7 +149,7 @@ class ChainReader(io.RawIOBase):
 
     def __init__(self, paths: list[Path]) -> None:
         self._paths = list(paths)
-        self._fh: BinaryIO | None = None
+        self._fh: io.BufferedReader | None = None
         # The stream cannot seek, so it says its size for the import's progress (csvio).
         self.total_bytes = sum(p.stat().st_size for p in self._paths)
 
@@ -199,56 +200,20 @@ class FileService:
         self.directory = directory
         self.clock = clock
         self.max_chunk_bytes = max_chunk_bytes
-        self._defaults: dict[tuple[str, str], bytes | None] = {}
 
     # ---- definitions --------------------------------------------------------------------------
-    def _default_content(self, model_id: str, spec_file: Any) -> bytes | None:
-        key = (model_id, field(spec_file, "id"))
-        if key not in self._defaults:
-            content = field(spec_file, "default_content")
-            if content is None and field(spec_file, "default_content_file"):
-                try:
-                    content = Path(field(spec_file, "default_content_file")).read_bytes()
-                except OSError:
-                    content = None
-            if isinstance(content, str):
-                content = content.encode(field(spec_file, "encoding", "UTF-8") or "UTF-8")
-            self._defaults[key] = content or None
-        return self._defaults[key]
-
-    def definitions(self, model: Any, user: User) -> list[FileDef]:
+    def definitions(self, model: ModelSpec, user: User) -> list[FileDef]:
         """Every file ``user`` can address in ``model``, sorted by id."""
-        model_id = field(model, "id")
         out: list[FileDef] = []
-        for f in field(model, "files", []) or []:
-            meta = {
-                "delimiter": field(f, "delimiter", '"'),
-                "encoding": field(f, "encoding", "UTF-8"),
-                "firstDataRow": int(field(f, "first_data_row", 2)),
-                "format": field(f, "format", "txt") or "txt",
-                "headerRow": int(field(f, "header_row", 1)),
-                "separator": field(f, "separator", ","),
-            }
-            out.append(
-                FileDef(
-                    str(field(f, "id")),
-                    str(field(f, "name")),
-                    "source",
-                    meta,
-                    self._default_content(model_id, f),
-                )
-            )
-        for e in field(model, "exports", []) or []:
+        for f in model.files:
+            meta = f.api_dict()
+            del meta["id"], meta["name"]
+            # Empty default content is no content: the file lists 0 chunks until uploaded.
+            out.append(FileDef(f.id, f.name, "source", meta, f.default_content or None))
+        for e in model.exports:
             # Export outputs carry no delimiter/encoding/format/separator (§4.4).
-            out.append(
-                FileDef(
-                    str(field(e, "id")),
-                    str(field(e, "name")),
-                    "export",
-                    {"firstDataRow": 0, "headerRow": 0},
-                )
-            )
-        for row in q.created_files(self._conn(), model_id):
+            out.append(FileDef(e.id, e.name, "export", {"firstDataRow": 0, "headerRow": 0}))
+        for row in q.created_files(self._conn(), model.id):
             if row["owner_id"] == user.id:
                 out.append(
                     FileDef(row["file_id"], row["name"], "created", dict(DEFAULT_SOURCE_META))
@@ -256,7 +221,7 @@ class FileService:
         out.sort(key=lambda d: d.id)
         return out
 
-    def definition(self, model: Any, user: User, file_id: str) -> FileDef:
+    def definition(self, model: ModelSpec, user: User, file_id: str) -> FileDef:
         """The file with exactly this id, or 404 (IDs are case-sensitive)."""
         for d in self.definitions(model, user):
             if d.id == file_id:
@@ -290,26 +255,26 @@ class FileService:
             return 1 if d.default_content else 0
         uploaded = len(q.list_chunks(self._conn(), model_id, d.id, user.id))
         if not row["completed"] and row["requested_count"] >= 0:
-            return max(row["requested_count"], uploaded)
+            return max(int(row["requested_count"]), uploaded)
         return uploaded
 
     def file_json(
-        self, model: Any, d: FileDef, user: User, *, chunk_count: int | None = None
+        self, model: ModelSpec, d: FileDef, user: User, *, chunk_count: int | None = None
     ) -> dict[str, Any]:
         """One ``files[]`` entry (§4.4)."""
-        count = (
-            self._chunk_count(field(model, "id"), d, user) if chunk_count is None else chunk_count
-        )
+        count = self._chunk_count(model.id, d, user) if chunk_count is None else chunk_count
         return {"id": d.id, "name": d.name, "chunkCount": count, **d.meta}
 
-    def list_files(self, model: Any, user: User) -> list[dict[str, Any]]:
+    def list_files(self, model: ModelSpec, user: User) -> list[dict[str, Any]]:
         """``GET …/files``."""
         return [self.file_json(model, d, user) for d in self.definitions(model, user)]
 
-    def set_chunk_count(self, model: Any, user: User, segment: str, body: Any) -> dict[str, Any]:
+    def set_chunk_count(
+        self, model: ModelSpec, user: User, segment: str, body: Any
+    ) -> dict[str, Any]:
         """``POST …/files/{id}``: start an upload; an unknown id or name creates a file (§4.5.1)."""
         count = _parse_chunk_count(body)
-        model_id = field(model, "id")
+        model_id = model.id
         d = self._find_or_create(model, user, segment)
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
@@ -332,7 +297,7 @@ class FileService:
             self.blobs.delete(name)
         return self.file_json(model, d, user, chunk_count=count)
 
-    def _find_or_create(self, model: Any, user: User, segment: str) -> FileDef:
+    def _find_or_create(self, model: ModelSpec, user: User, segment: str) -> FileDef:
         defs = self.definitions(model, user)
         for d in defs:
             if d.id == segment:
@@ -347,7 +312,7 @@ class FileService:
         # right now, so storage checks again and creates in one transaction.
         file_id = q.create_file_once(
             self._conn(),
-            field(model, "id"),
+            model.id,
             user.id,
             name,
             taken_ids={int(d.id) for d in defs if d.id.startswith("113") and d.id.isdigit()},
@@ -356,7 +321,7 @@ class FileService:
         return FileDef(file_id, name, "created", dict(DEFAULT_SOURCE_META))
 
     def begin_chunk(
-        self, model: Any, user: User, file_id: str, chunk_id: str, *, gzip: bool
+        self, model: ModelSpec, user: User, file_id: str, chunk_id: str, *, gzip: bool
     ) -> tuple[int, ChunkWriter]:
         """Validate a chunk PUT before its body is read; returns (chunk number, writer)."""
         self.definition(model, user, file_id)
@@ -364,12 +329,12 @@ class FileService:
         return chunk_no, ChunkWriter(self.blobs, gzip, self.max_chunk_bytes)
 
     def store_chunk(
-        self, model: Any, user: User, file_id: str, chunk_no: int, writer: ChunkWriter
+        self, model: ModelSpec, user: User, file_id: str, chunk_no: int, writer: ChunkWriter
     ) -> None:
         """Make a received chunk durable (fsync + rename), then record it. 204 follows."""
         temp, size = writer.finish()
         blob = self.blobs.commit(temp)
-        model_id = field(model, "id")
+        model_id = model.id
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -395,11 +360,11 @@ class FileService:
         if replaced:
             self.blobs.delete(replaced)
 
-    def put_whole(self, model: Any, user: User, file_id: str, writer: ChunkWriter) -> None:
+    def put_whole(self, model: ModelSpec, user: User, file_id: str, writer: ChunkWriter) -> None:
         """``PUT …/files/{id}`` (single shot, §4.5.4): the content becomes one chunk."""
         temp, size = writer.finish()
         blob = self.blobs.commit(temp)
-        model_id = field(model, "id")
+        model_id = model.id
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -422,17 +387,17 @@ class FileService:
         for name in old:
             self.blobs.delete(name)
 
-    def begin_whole(self, model: Any, user: User, file_id: str, *, gzip: bool) -> ChunkWriter:
+    def begin_whole(self, model: ModelSpec, user: User, file_id: str, *, gzip: bool) -> ChunkWriter:
         """Validate a single-shot PUT before its body is read."""
         self.definition(model, user, file_id)
         return ChunkWriter(self.blobs, gzip, self.max_chunk_bytes)
 
-    def complete(self, model: Any, user: User, file_id: str, body: Any) -> dict[str, Any]:
+    def complete(self, model: ModelSpec, user: User, file_id: str, body: Any) -> dict[str, Any]:
         """``POST …/complete``: chunkCount becomes the number of chunks uploaded (§4.5.3)."""
         if body is not None and not isinstance(body, dict):
             raise bad_request("The request body must be a JSON object.")
         d = self.definition(model, user, file_id)
-        model_id = field(model, "id")
+        model_id = model.id
         conn = self._conn()
         chunks = q.list_chunks(conn, model_id, d.id, user.id)
         numbers = [r["chunk_no"] for r in chunks]
@@ -451,27 +416,24 @@ class FileService:
             )
         return self.file_json(model, d, user, chunk_count=len(numbers))
 
-    def list_chunks(self, model: Any, user: User, file_id: str) -> list[dict[str, str]]:
+    def list_chunks(self, model: ModelSpec, user: User, file_id: str) -> list[dict[str, str]]:
         """``GET …/chunks`` (§4.5.5): N announced → 0..N-1; -1 → uploaded; done → stored."""
         d = self.definition(model, user, file_id)
-        n = self._chunk_count(field(model, "id"), d, user)
-        row = self._content(field(model, "id"), d.id, user.id)
+        n = self._chunk_count(model.id, d, user)
+        row = self._content(model.id, d.id, user.id)
         if row is not None and not row["completed"] and row["requested_count"] < 0:
-            numbers = [
-                r["chunk_no"]
-                for r in q.list_chunks(self._conn(), field(model, "id"), d.id, user.id)
-            ]
+            numbers = [r["chunk_no"] for r in q.list_chunks(self._conn(), model.id, d.id, user.id)]
         else:
             numbers = list(range(n))
         return [{"id": str(i), "name": f"Chunk {i}"} for i in numbers]
 
     def read_chunk(
-        self, model: Any, user: User, file_id: str, chunk_id: str
+        self, model: ModelSpec, user: User, file_id: str, chunk_id: str
     ) -> tuple[Iterator[bytes], int]:
         """One chunk's stored (decompressed) bytes; 404 when it is not there."""
         d = self.definition(model, user, file_id)
         chunk_no = parse_chunk_id(chunk_id, status=404)
-        model_id = field(model, "id")
+        model_id = model.id
         if self._content(model_id, d.id, user.id) is None:
             if d.default_content and chunk_no == 0:
                 return iter([d.default_content]), len(d.default_content)
@@ -481,10 +443,10 @@ class FileService:
                 return self.blobs.read(r["blob"]), r["size"]
         raise not_found()
 
-    def read_whole(self, model: Any, user: User, file_id: str) -> tuple[Iterator[bytes], int]:
+    def read_whole(self, model: ModelSpec, user: User, file_id: str) -> tuple[Iterator[bytes], int]:
         """The whole file (concatenated chunks); 404 when the user has no content (§4.5.6)."""
         d = self.definition(model, user, file_id)
-        model_id = field(model, "id")
+        model_id = model.id
         if self._content(model_id, d.id, user.id) is None:
             if d.default_content:
                 return iter([d.default_content]), len(d.default_content)
@@ -499,10 +461,10 @@ class FileService:
         for name in names:
             yield from self.blobs.read(name)
 
-    def delete(self, model: Any, user: User, file_id: str) -> None:
+    def delete(self, model: ModelSpec, user: User, file_id: str) -> None:
         """``DELETE …/files/{id}``: only the user's private content goes (§4.5.7)."""
         d = self.definition(model, user, file_id)
-        self._drop_content(field(model, "id"), d.id, user.id)
+        self._drop_content(model.id, d.id, user.id)
 
     # ---- the task worker's side ---------------------------------------------------------------
     def open_source(self, model_id: str, user_id: str, file_id: str) -> BinaryIO | None:
@@ -585,10 +547,6 @@ class FileService:
         for name in old:
             if name not in kept:
                 self.blobs.delete(name)
-
-    def reset(self) -> None:
-        """Forget cached default content (the spec may have been reloaded)."""
-        self._defaults.clear()
 
 
 def _parse_chunk_count(body: Any) -> int:

@@ -44,6 +44,7 @@ from pyanaplan.emulator.engine.run_context import (
     CHECK_EVERY_ROWS,
     PROCESSING_STEP,
     ActionOutcome,
+    MappingParameters,
     RunContext,
     detail,
     failed_outcome,
@@ -66,7 +67,7 @@ class _ImportFailed(Exception):
 
 
 def run_import(
-    ctx: RunContext, imp: ImportSpec, *, mapping: list[dict] | None = None
+    ctx: RunContext, imp: ImportSpec, *, mapping: MappingParameters | None = None
 ) -> ActionOutcome:
     """Run one import against the task user's content of its source file.
 
@@ -424,7 +425,7 @@ class _ModuleImport:
         source: FileSpec,
         header: list[str] | None,
         dump: _Dump,
-        mapping: list[dict] | None,
+        mapping: MappingParameters | None,
     ) -> None:
         self.ctx = ctx
         self.module = module
@@ -434,7 +435,7 @@ class _ModuleImport:
         # Per dimension: (column index or None, lookup, fixed id or None, list name).
         self.dimensions: list[tuple[int | None, _ItemLookup, int | None, str]] = []
         for dim in module.dimensions:
-            lst = ctx.model.list_named(dim)
+            lst = ctx.model.dimension(dim)
             assert lst is not None  # validated at load time
             lookup = _ItemLookup(ctx.conn, ctx.model_id, lst.id)
             column = by_target.get(dim)
@@ -454,13 +455,13 @@ class _ModuleImport:
             column = by_target.get(li.name)
             if column is None or li.formula is not None:
                 continue
-            lookup = None
+            items: _ItemLookup | None = None
             if li.format == "list":
                 li_list = ctx.model.list_named(li.list or "")
                 assert li_list is not None  # validated at load time
-                lookup = _ItemLookup(ctx.conn, ctx.model_id, li_list.id)
+                items = _ItemLookup(ctx.conn, ctx.model_id, li_list.id)
             self.line_items.append(
-                (_column_index(header, column, source), li.format, li.name, lookup)
+                (_column_index(header, column, source), li.format, li.name, items)
             )
         ids = [li.id for li in module.line_items if li.formula is None and li.name in by_target]
         self.sql = q.cell_upsert_sql(ids)
@@ -516,7 +517,7 @@ class _ModuleImport:
                 return None
             row.append(item_id)
         row += self.padding
-        for index, fmt, name, lookup in self.line_items:
+        for index, fmt, name, items in self.line_items:
             raw = fields[index]
             if fmt == "number":
                 text = raw.strip()
@@ -530,8 +531,8 @@ class _ModuleImport:
                 row.append(raw if raw != "" else None)
                 continue
             value, error = parse_value(raw, fmt)
-            if error is None and lookup is not None and value is not None:
-                found = lookup.resolve(value.strip())
+            if error is None and items is not None and value is not None:
+                found = items.resolve(value.strip())
                 if found is None:
                     error = f"Item not located in list: {value.strip()}"
                 else:
@@ -547,7 +548,7 @@ class _ModuleImport:
         self.dump.add(line, fields, error)
 
 
-def _mapping_item(mapping: list[dict] | None, dimension: str) -> str | None:
+def _mapping_item(mapping: MappingParameters | None, dimension: str) -> str | None:
     for entry in mapping or []:
         if not isinstance(entry, dict):
             continue

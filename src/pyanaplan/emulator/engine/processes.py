@@ -21,18 +21,19 @@ from pyanaplan.emulator.engine.run_context import (
     COMPLETE_STEP,
     FAILED_STEP,
     ActionOutcome,
+    MappingParameters,
     RunContext,
 )
 from pyanaplan.emulator.spec import ProcessSpec
 
-RunOne = Callable[[RunContext, str, "list[dict] | None"], ActionOutcome]
+RunOne = Callable[[RunContext, str, MappingParameters | None], ActionOutcome]
 
 
 def run_process(
     ctx: RunContext,
     process: ProcessSpec,
     *,
-    mapping: list[dict] | None,
+    mapping: MappingParameters | None,
     run_one: RunOne,
 ) -> ActionOutcome:
     """Run a process's actions in order.

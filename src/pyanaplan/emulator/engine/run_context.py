@@ -18,6 +18,9 @@ FAILED_STEP = "Failed."
 PROCESSING_STEP = "Processing ..."
 # How many rows pass between cancellation checks and progress reports.
 CHECK_EVERY_ROWS = 10_000
+# A task body's ``mappingParameters``: ``[{"entityType": dimension, "entityName": item}]``, as the
+# client sent them (entries are checked where they are used).
+MappingParameters = list[dict[str, Any]]
 
 
 class TaskCancelled(Exception):

@@ -23,6 +23,7 @@ from pyanaplan.emulator.engine.run_context import (
     COMPLETE_STEP,
     FAILED_STEP,
     ActionOutcome,
+    MappingParameters,
     RunContext,
     TaskCancelled,
     failed_outcome,
@@ -42,7 +43,7 @@ __all__ = [
 
 
 def run_action(
-    ctx: RunContext, action_id: str, *, mapping: list[dict] | None = None
+    ctx: RunContext, action_id: str, *, mapping: MappingParameters | None = None
 ) -> ActionOutcome:
     """Run one import, export, action or process of ``ctx.model``.
 
@@ -77,7 +78,9 @@ def run_action(
     raise KeyError(f"model {model.id} has no import, export, action or process {action_id}")
 
 
-def _run_nested(ctx: RunContext, action_id: str, mapping: list[dict] | None) -> ActionOutcome:
+def _run_nested(
+    ctx: RunContext, action_id: str, mapping: MappingParameters | None
+) -> ActionOutcome:
     # Processes cannot contain processes (§4.6.2); the spec validator enforces it.
     if ctx.model.process(action_id) is not None:
         return failed_outcome(action_id, action_id, "A process cannot run a process")
@@ -113,7 +116,7 @@ def seed_model(conn: sqlite3.Connection, model_spec: ModelSpec) -> None:
                 properties=dict(item.properties),
             )
     for module in model_spec.modules:
-        inputs = [li for li in module.line_items if li.formula is None]
+        inputs = module.inputs()
         sql = q.cell_upsert_sql([li.id for li in inputs])
         module_key = q.object_key(conn, model_id, module.id)
         rows = []

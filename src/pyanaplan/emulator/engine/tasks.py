@@ -28,11 +28,12 @@ from pyanaplan.emulator.engine.crash_points import (
     BEFORE_MODEL_COMMIT,
     CrashPoints,
 )
-from pyanaplan.emulator.engine.directory import Directory, User, field
+from pyanaplan.emulator.engine.directory import Directory, User
 from pyanaplan.emulator.engine.errors import not_found
 from pyanaplan.emulator.engine.files import FileService
 from pyanaplan.emulator.engine.outcomes import Pending
 from pyanaplan.emulator.engine.task_body import parse_task_body
+from pyanaplan.emulator.spec import ModelSpec
 from pyanaplan.emulator.storage import platform_queries as q
 from pyanaplan.emulator.storage.blobs import BlobStore
 from pyanaplan.emulator.storage.db import Database, ModelDatabases
@@ -54,9 +55,9 @@ def new_task_id() -> str:
     return uuid.uuid4().hex.upper()
 
 
-def kind_objects(model: Any, kind: str) -> dict[str, str]:
+def kind_objects(model: ModelSpec, kind: str) -> dict[str, str]:
     """id → name of the objects a task kind can run (imports, exports, actions, processes)."""
-    return {field(o, "id"): field(o, "name") for o in field(model, kind, ()) or ()}
+    return {o.id: o.name for o in model.runnables(kind)}
 
 
 @dataclass
@@ -95,7 +96,7 @@ class TaskService:
         *,
         timing: TaskTiming,
         export_chunk_bytes: int,
-        seed: Callable[[sqlite3.Connection, Any], None],
+        seed: Callable[[sqlite3.Connection, ModelSpec], None],
         crash_points: CrashPoints | None = None,
         rejected_rows_successful: bool = False,
     ) -> None:
@@ -184,7 +185,7 @@ class TaskService:
     def _forget_reported(self) -> None:
         """Drop outcome records the platform database already holds (a crash can leave some)."""
         conn = self.db.conn()
-        for model_id in [field(m, "id") for m in self.directory.models]:
+        for model_id in [m.id for m in self.directory.models]:
             mconn = self.model_db(model_id).conn()
             for task_id in outcomes.recorded_ids(mconn):
                 row = q.get_task(conn, task_id)
@@ -228,7 +229,9 @@ class TaskService:
             w.join(timeout=5)
 
     # ---- API ----------------------------------------------------------------------------------
-    def start(self, model: Any, user: User, kind: str, object_id: str, body: Any) -> dict[str, Any]:
+    def start(
+        self, model: ModelSpec, user: User, kind: str, object_id: str, body: Any
+    ) -> dict[str, Any]:
         """``POST …/{kind}/{id}/tasks`` → NOT_STARTED (api-notes §4.6.3); the body is checked by
         `parse_task_body` (unknown and null fields ignored, wrong types a 400)."""
         if object_id not in kind_objects(model, kind):
@@ -239,7 +242,7 @@ class TaskService:
         q.insert_task(
             self.db.conn(),
             task_id=task_id,
-            model_id=field(model, "id"),
+            model_id=model.id,
             kind=kind,
             object_id=object_id,
             user_id=user.id,
@@ -249,28 +252,28 @@ class TaskService:
             creation_ms=now,
             mapping_json=json.dumps(mapping) if mapping is not None else None,
         )
-        self._enqueue(field(model, "id"), task_id)
+        self._enqueue(model.id, task_id)
         return {"taskId": task_id, "taskState": NOT_STARTED, "creationTime": now}
 
-    def task_row(self, model: Any, kind: str, object_id: str, task_id: str) -> sqlite3.Row:
+    def task_row(self, model: ModelSpec, kind: str, object_id: str, task_id: str) -> sqlite3.Row:
         """The task's row; 404 unless it belongs to this model, kind and object."""
         row = q.get_task(self.db.conn(), task_id)
         if (
             row is None
-            or row["model_id"] != field(model, "id")
+            or row["model_id"] != model.id
             or row["kind"] != kind
             or row["object_id"] != object_id
         ):
             raise not_found()
         return row
 
-    def status(self, model: Any, kind: str, object_id: str, task_id: str) -> dict[str, Any]:
+    def status(self, model: ModelSpec, kind: str, object_id: str, task_id: str) -> dict[str, Any]:
         """``GET …/tasks/{taskId}`` (§4.6.4)."""
         return task_json(self.task_row(model, kind, object_id, task_id))
 
-    def list(self, model: Any, kind: str, object_id: str) -> list[dict[str, Any]]:
+    def list(self, model: ModelSpec, kind: str, object_id: str) -> list[dict[str, Any]]:
         """``GET …/tasks``: every user's tasks, oldest first; unknown parent → empty (§4.6.5)."""
-        rows = q.list_tasks(self.db.conn(), field(model, "id"), kind, object_id)
+        rows = q.list_tasks(self.db.conn(), model.id, kind, object_id)
         return [
             {
                 "taskId": r["task_id"],
@@ -282,20 +285,20 @@ class TaskService:
         ]
 
     def cancel(
-        self, model: Any, user: User, kind: str, object_id: str, task_id: str
+        self, model: ModelSpec, user: User, kind: str, object_id: str, task_id: str
     ) -> dict[str, Any]:
         """``DELETE …/tasks/{taskId}``: queued → CANCELLED now; running → CANCELLING (§4.6.6)."""
-        row = self.task_row(model, kind, object_id, task_id)
+        self.task_row(model, kind, object_id, task_id)
         conn = self.db.conn()
         with self._lock:
-            row = q.get_task(conn, task_id)
-            if row["state"] == NOT_STARTED:
+            state = _existing(q.get_task(conn, task_id))["state"]
+            if state == NOT_STARTED:
                 q.update_task(conn, task_id, cancelled_by=user.id)
-                self._finish_cancelled(task_id, q.get_task(conn, task_id))
-            elif row["state"] == IN_PROGRESS:
+                self._finish_cancelled(task_id, _existing(q.get_task(conn, task_id)))
+            elif state == IN_PROGRESS:
                 q.update_task(conn, task_id, state=CANCELLING, cancelled_by=user.id)
                 self._cancel.setdefault(task_id, threading.Event()).set()
-            row = q.get_task(conn, task_id)
+            row = _existing(q.get_task(conn, task_id))
         return task_json(row)
 
     # ---- worker -------------------------------------------------------------------------------
@@ -357,12 +360,12 @@ class TaskService:
         model_id, user_id = row["model_id"], row["user_id"]
         model = self.directory.model_spec(model_id)
         pending = Pending()
-        last = [0.0, "Processing ..."]
+        last_fraction, last_step = [0.0], ["Processing ..."]
 
         def progress(fraction: float, step: str) -> None:
             fraction = max(0.0, min(1.0, float(fraction))) * 0.5
-            if abs(fraction - last[0]) >= 0.01 or step != last[1]:
-                last[0], last[1] = fraction, step
+            if abs(fraction - last_fraction[0]) >= 0.01 or step != last_step[0]:
+                last_fraction[0], last_step[0] = fraction, step
                 self._set_progress(task_id, fraction, step)
 
         def write_export(export_id: str, pieces: Iterable[bytes]) -> int:
@@ -536,6 +539,12 @@ def task_json(row: sqlite3.Row) -> dict[str, Any]:
     if row["cancelled_by"] and row["state"] in (CANCELLING, CANCELLED):
         out["cancelledBy"] = row["cancelled_by"]
     return out
+
+
+def _existing(row: sqlite3.Row | None) -> sqlite3.Row:
+    # Tasks are looked up first (404 when unknown) and never deleted while the service runs.
+    assert row is not None
+    return row
 
 
 def _detail(message: str, detail_type: str) -> dict[str, Any]:

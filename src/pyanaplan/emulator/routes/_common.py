@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from pyanaplan.emulator.engine.directory import User
 from pyanaplan.emulator.engine.errors import EmulatorError, bad_request
+from pyanaplan.emulator.spec import ModelSpec
 
 if TYPE_CHECKING:
     from pyanaplan.emulator.app import Platform
@@ -30,7 +31,8 @@ class JSONBodyError(ValueError):
 
 def platform(request: Request) -> Platform:
     """The emulator instance serving this request."""
-    return request.app.state.platform
+    plat: Platform = request.app.state.platform
+    return plat
 
 
 async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -66,7 +68,7 @@ async def api_user(request: Request) -> User:
     return user
 
 
-async def api_model(request: Request) -> tuple[User, Any]:
+async def api_model(request: Request) -> tuple[User, ModelSpec]:
     """Caller and model of a model-scoped route (both URL forms); 404 when not visible."""
     user = await api_user(request)
     params = request.path_params

@@ -6,12 +6,12 @@ they authenticate and render; the engine decides everything else (§4.5.2, §4.5
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 
+from pyanaplan.emulator.engine.directory import User
 from pyanaplan.emulator.engine.files import ChunkWriter
 from pyanaplan.emulator.routes._common import call, platform
+from pyanaplan.emulator.spec import ModelSpec
 
 GZIP_TYPES = ("application/x-gzip", "application/gzip")
 
@@ -33,7 +33,7 @@ async def _receive_into(request: Request, writer: ChunkWriter) -> None:
         raise
 
 
-async def receive_chunk(request: Request, model: Any, user: Any) -> None:
+async def receive_chunk(request: Request, model: ModelSpec, user: User) -> None:
     """Store the body of `PUT …/files/{file_id}/chunks/{chunk_id}` for this user."""
     files = platform(request).files
     file_id = request.path_params["file_id"]
@@ -49,7 +49,7 @@ async def receive_chunk(request: Request, model: Any, user: Any) -> None:
     await call(files.store_chunk, model, user, file_id, chunk_no, writer)
 
 
-async def receive_whole(request: Request, model: Any, user: Any) -> None:
+async def receive_whole(request: Request, model: ModelSpec, user: User) -> None:
     """Store the body of a single-shot `PUT …/files/{file_id}` as the file's one chunk."""
     files = platform(request).files
     file_id = request.path_params["file_id"]

@@ -28,12 +28,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pyanaplan.emulator.engine import catalog
-from pyanaplan.emulator.engine.directory import User, field
+from pyanaplan.emulator.engine.directory import User
 from pyanaplan.emulator.engine.errors import EmulatorError, not_found
 from pyanaplan.emulator.engine.tasks import KINDS
 from pyanaplan.emulator.render import AnaplanJSON, empty, stream
 from pyanaplan.emulator.routes._common import call, parse_json, platform, read_body, read_json
 from pyanaplan.emulator.routes._uploads import receive_chunk, receive_whole
+from pyanaplan.emulator.spec import ModelSpec
 
 ROOT = "/1/3"
 MODEL = ROOT + "/workspaces/{workspace_id}/models/{model_id}"
@@ -64,8 +65,7 @@ def _basic_user(request: Request, value: str) -> User:
 def _certificate_user(request: Request, value: str) -> User:
     """``AnaplanCertificate base64(email:PEM)``: the PEM must be registered for that email."""
     plat = platform(request)
-    policy = str(field(field(plat.spec, "settings"), "legacy_certificate_auth", "accept"))
-    if policy.lower() != "accept":
+    if plat.spec.settings.legacy_certificate_auth != "accept":
         raise _rejected(CERT_REJECTED)
     try:
         decoded = base64.b64decode(value, validate=False).decode("utf-8")
@@ -96,7 +96,7 @@ async def legacy_user(request: Request) -> User:
     raise _rejected()
 
 
-async def legacy_model(request: Request) -> tuple[User, Any]:
+async def legacy_model(request: Request) -> tuple[User, ModelSpec]:
     """Caller and model; 404 for unknown, wrong-case or invisible workspaces and models."""
     user = await legacy_user(request)
     params = request.path_params
@@ -105,7 +105,7 @@ async def legacy_model(request: Request) -> tuple[User, Any]:
 
 
 def _kind(request: Request) -> str:
-    kind = request.path_params["kind"]
+    kind = str(request.path_params["kind"])
     if kind not in KINDS:
         raise not_found()
     return kind
@@ -130,7 +130,7 @@ async def models(request: Request) -> Response:
     user = await legacy_user(request)
     d = platform(request).directory
     ws = d.workspace(user, request.path_params["workspace_id"])
-    items = [d.model_json(m, details=False) for m in d.visible_models(user, field(ws, "id"))]
+    items = [d.model_json(m, details=False) for m in d.visible_models(user, ws.id)]
     return bare([{k: m[k] for k in ("id", "name", "activeState")} for m in items])
 
 
