@@ -11,9 +11,13 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyanaplan.emulator.settings import EmulatorSettings
+
+if TYPE_CHECKING:
+    from pyanaplan.emulator.app import Platform
+    from pyanaplan.emulator.spec import Spec
 
 START_TIMEOUT_S = 15.0
 
@@ -70,7 +74,7 @@ class Emulator:
 
     def __init__(
         self,
-        spec: Any = None,
+        spec: Spec | str | Path | None = None,
         data_dir: str | Path | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -119,7 +123,8 @@ class Emulator:
             raise
         deadline = time.monotonic() + START_TIMEOUT_S
         while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
+            alive = self._thread is not None and self._thread.is_alive()
+            if not alive or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError("the emulator did not start")
             time.sleep(0.01)
@@ -128,9 +133,11 @@ class Emulator:
     def _launch(self, uvicorn: Any, create_app: Any) -> None:
         """Build the app, bind the port and start uvicorn's thread (start()'s fallible part)."""
         assert self.data_dir is not None
-        spec, spec_path = self._spec, None
-        if isinstance(spec, (str, Path)):
-            spec, spec_path = None, Path(spec)
+        spec, spec_path = None, None
+        if isinstance(self._spec, str | Path):
+            spec_path = Path(self._spec)
+        else:
+            spec = self._spec
         settings = EmulatorSettings(
             data_dir=self.data_dir,
             spec=spec,
@@ -230,10 +237,11 @@ class Emulator:
         return {TOKEN_HEADER: self.control_token, "Content-Type": "application/json"}
 
     @property
-    def _platform(self) -> Any:
+    def _platform(self) -> Platform:
         if self.app is None:
             raise RuntimeError("the emulator is not running")
-        return self.app.state.platform
+        plat: Platform = self.app.state.platform
+        return plat
 
     # ---- test controls (same as /__emulator__/) -----------------------------------------------
     def reset(self) -> None:
