@@ -13,21 +13,18 @@ import fnmatch
 import itertools
 import random
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from email.utils import formatdate
 from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pyanaplan.emulator.control_bodies import BandwidthCaps, FaultSpec
 from pyanaplan.emulator.engine.clock import Clock
 from pyanaplan.emulator.engine.errors import reason
 from pyanaplan.emulator.render import REQUESTED_PATH, error_body
 
-Scope = dict[str, Any]
-Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 CONTROL_PREFIX = "/__emulator__"
 MAX_LOG = 100_000
 
