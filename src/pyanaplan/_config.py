@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
+import tomli_w
 
 from pyanaplan.errors import ConfigError
 
@@ -269,32 +270,13 @@ def _write_config(data: Mapping[str, Any]) -> None:
     tmp.replace(path)
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    text = str(value)
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
-    return f'"{escaped}"'
-
-
-def _toml_key(key: str) -> str:
-    bare = key.replace("_", "").replace("-", "").isalnum() and key.isascii()
-    return key if bare else _toml_value(key)
-
-
 def _dump_toml(data: Mapping[str, Any]) -> str:
-    """A tiny TOML writer for our flat layout: top-level scalars and [profiles.NAME] tables."""
-    lines = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items() if k != "profiles"]
-    for pname, pvalues in sorted(data.get("profiles", {}).items()):
-        lines.append("")
-        lines.append(f"[profiles.{_toml_key(pname)}]")
-        for key, value in pvalues.items():
-            if not isinstance(value, dict | list):
-                lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-    return "\n".join(lines).lstrip("\n") + "\n"
+    """Top-level scalars, then one [profiles.NAME] table per profile, sorted by name."""
+    profiles = data.get("profiles") or {}
+    ordered = {k: v for k, v in data.items() if k != "profiles"}
+    if profiles:
+        ordered["profiles"] = {name: profiles[name] for name in sorted(profiles)}
+    return tomli_w.dumps(ordered)
 
 
 def _coerce(name: str, value: Any) -> Any:

@@ -93,6 +93,26 @@ def test_saved_toml_roundtrips_awkward_strings() -> None:
     assert list_profiles() == ["odd name"]
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "bell\x07 and escape\x1b and nul\x00 and del\x7f",
+        "form\x0cfeed, vertical\x0btab, cr\r, lf\n",
+        "\"double\" 'single' '''triple''' \"\"\"triple\"\"\" \\ backslash",
+        "unicode: Zürich 東京 🚀 \u2028 \ufeff",
+        "[profiles.evil]\nuser = 'injected'",
+    ],
+)
+def test_saved_toml_roundtrips_control_characters_and_unicode(value: str) -> None:
+    """Whatever a profile value holds, config.toml stays valid TOML and reads back the same."""
+    odd_name = 'üñí "quoted" \x01'
+    save_profile("p", {"workspace": value})
+    save_profile(odd_name, {"model": value})
+    data = tomllib.loads(config_path().read_text(encoding="utf-8"))
+    assert data["profiles"] == {"p": {"workspace": value}, odd_name: {"model": value}}
+    assert load_settings("p").workspace == value
+
+
 def test_save_profile_rejects_unknown_keys() -> None:
     with pytest.raises(ConfigError):
         save_profile("p", {"colour": "blue"})
