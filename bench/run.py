@@ -29,16 +29,18 @@ from pabench.profile import find_py_spy  # noqa: E402
 from pabench.suites import MB, SUITES, Config, Harness  # noqa: E402
 
 MIB = 1024 * 1024
-_UNITS = {"KB": 1000, "MB": MB, "GB": 1000 * MB, "KIB": 1024, "MIB": MIB, "GIB": 1024 * MIB}
 
 
 def parse_size(text: str) -> int:
-    """``100MB`` -> 100_000_000, ``1GB``, ``512KiB``; a bare number is bytes."""
-    cleaned = text.strip().upper()
-    for unit in sorted(_UNITS, key=len, reverse=True):
-        if cleaned.endswith(unit):
-            return int(float(cleaned[: -len(unit)]) * _UNITS[unit])
-    return int(cleaned)
+    """``100MB`` -> 100_000_000, ``1GB``, ``512KiB``; a bare number is bytes (the library's
+    parser, so the bench reads units as the CLI does); a bad size ends the run with its message."""
+    from pyanaplan._config import parse_size as parse
+    from pyanaplan.errors import ConfigError
+
+    try:
+        return parse(text)
+    except ConfigError as exc:
+        raise SystemExit(f"--sizes: {exc.message} {exc.hint}") from None
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 
 import platformdirs
 import tomli_w
+from pydantic import ByteSize, TypeAdapter, ValidationError
 
 from pyanaplan.errors import ConfigError
 
@@ -31,6 +33,7 @@ __all__ = [
     "list_profiles",
     "load_profile",
     "load_settings",
+    "parse_size",
     "save_profile",
 ]
 
@@ -277,6 +280,40 @@ def _dump_toml(data: Mapping[str, Any]) -> str:
     if profiles:
         ordered["profiles"] = {name: profiles[name] for name in sorted(profiles)}
     return tomli_w.dumps(ordered)
+
+
+_BYTE_SIZE: TypeAdapter[ByteSize] = TypeAdapter(ByteSize)
+# The whole text must be a number and a byte unit: pydantic alone would read "1,000" as 1 byte
+# and "25 MB of data" as 25 MB (it matches a prefix), and it knows bit units ("8kbit").
+_SIZE_SHAPE = re.compile(r"\s*(?:\d+(?:\.\d*)?|\.\d+)\s*(?:[kmgt]i?)?b?\s*", re.IGNORECASE)
+
+
+def parse_size(text: str | int) -> int:
+    """Bytes from a size as a user writes it: `25MB`, `10MiB`, `512KB`, `1.5 GB` or `1048576`.
+
+    The one size parser for options, settings and tools, so every place reads units alike:
+    pydantic's `ByteSize` units (KB/MB/GB/TB are powers of 1000, KiB/MiB/GiB/TiB powers of
+    1024, K/M/G/T alone are decimal, a bare number is bytes; case and spaces do not matter).
+
+    Raises:
+        ConfigError: The text is not a size, or not larger than zero.
+    """
+    if isinstance(text, bool) or not (
+        isinstance(text, int) or (isinstance(text, str) and _SIZE_SHAPE.fullmatch(text))
+    ):
+        raise ConfigError(
+            f"{text!r} is not a size.",
+            hint="Use a number with an optional unit, e.g. 25MB, 10MiB or 512KB.",
+        )
+    try:
+        size = int(_BYTE_SIZE.validate_python(text.strip() if isinstance(text, str) else text))
+    except ValidationError:
+        raise ConfigError(
+            f"{text!r} is not a size.", hint="Use a number of bytes, e.g. 1048576."
+        ) from None
+    if size <= 0:
+        raise ConfigError(f"{text!r} must be larger than zero.", hint="Use e.g. 25MB or 10MiB.")
+    return size
 
 
 def _coerce(name: str, value: Any) -> Any:

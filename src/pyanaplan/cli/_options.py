@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -11,41 +10,22 @@ from typing import Annotated, Any
 
 import typer
 
+from pyanaplan import _config
+from pyanaplan.errors import ConfigError
 from pyanaplan.transfer.plan import MAX_CHUNK_SIZE, MAX_CONCURRENCY, MIN_CHUNK_SIZE
-
-# Decimal units for KB/MB/GB, binary for KiB/MiB/GiB; a bare number is bytes.
-_SIZE_UNITS = {
-    "": 1,
-    "b": 1,
-    "k": 1000,
-    "kb": 1000,
-    "kib": 1024,
-    "m": 1000**2,
-    "mb": 1000**2,
-    "mib": 1024**2,
-    "g": 1000**3,
-    "gb": 1000**3,
-    "gib": 1024**3,
-}
-_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
 
 
 def parse_size(text: str) -> int:
-    """Parse a size such as `25MB`, `10MiB`, `512KB` or `1048576` into bytes.
+    """Parse a size such as `25MB`, `10MiB`, `512KB` or `1048576` into bytes (the library's
+    one size parser, `pyanaplan._config.parse_size`).
 
     Raises:
         typer.BadParameter: The text is not a positive size (exit code 2).
     """
-    match = _SIZE_RE.match(text or "")
-    unit = match.group(2).lower() if match else ""
-    if not match or unit not in _SIZE_UNITS:
-        raise typer.BadParameter(
-            f"{text!r} is not a size; use a number with an optional unit, e.g. 25MB, 10MiB, 512KB."
-        )
-    size = int(float(match.group(1)) * _SIZE_UNITS[unit])
-    if size <= 0:
-        raise typer.BadParameter(f"{text!r} must be larger than zero.")
-    return size
+    try:
+        return _config.parse_size(text)
+    except ConfigError as exc:
+        raise typer.BadParameter(f"{exc.message} {exc.hint}") from None
 
 
 def parse_chunk_size(text: str) -> int:
