@@ -5,9 +5,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-
-from selfsigned import self_signed
+from certs import issue
 
 SALES_IMPORT = "Sales from Sales.csv"
 
@@ -77,17 +75,11 @@ def test_login_without_a_client_id_says_so(cli, monkeypatch) -> None:
 
 
 def test_key_password_hints_name_what_exists(cli, tmp_path: Path, monkeypatch) -> None:
-    key, cert = self_signed("me@example.com")
+    kit = issue("me@example.com")
     cert_path = tmp_path / "cert.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    cert_path.write_bytes(kit.cert_pem)
     key_path = tmp_path / "key.pem"
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(b"passphrase"),
-        )
-    )
+    key_path.write_bytes(kit.key_bytes("pem", "pkcs8", b"passphrase"))
     monkeypatch.delenv("ANAPLAN_USER")
     monkeypatch.delenv("ANAPLAN_PASSWORD")
     run = cli("--cert", str(cert_path), "--key", str(key_path), "whoami")

@@ -7,16 +7,12 @@ Python cached under the name "conftest".
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
+from certs import CertKit, issue
 from pyanaplan import Client, RetryPolicy
-from selfsigned import self_signed
 
 DEMO_WORKSPACE = "Demo Workspace"
 DEMO_MODEL = "Sales Planning"
@@ -82,50 +78,13 @@ def make_client(connect: dict[str, Any]) -> Iterator[Callable[..., Client]]:
         c.close()
 
 
-@dataclass
-class CertKit:
-    """A generated RSA key and self-signed certificate."""
-
-    key: rsa.RSAPrivateKey
-    cert: x509.Certificate
-
-    @property
-    def cert_pem(self) -> bytes:
-        return self.cert.public_bytes(serialization.Encoding.PEM)
-
-    @property
-    def cert_der(self) -> bytes:
-        return self.cert.public_bytes(serialization.Encoding.DER)
-
-    def key_bytes(
-        self, encoding: str = "pem", fmt: str = "pkcs8", password: bytes | None = None
-    ) -> bytes:
-        enc = serialization.Encoding.PEM if encoding == "pem" else serialization.Encoding.DER
-        form = (
-            serialization.PrivateFormat.PKCS8
-            if fmt == "pkcs8"
-            else serialization.PrivateFormat.TraditionalOpenSSL
-        )
-        algo = (
-            serialization.BestAvailableEncryption(password)
-            if password
-            else serialization.NoEncryption()
-        )
-        return self.key.private_bytes(enc, form, algo)
-
-
-def _make_kit(common_name: str) -> CertKit:
-    key, cert = self_signed(common_name)
-    return CertKit(key, cert)
-
-
 @pytest.fixture(scope="session")
 def cert_kit() -> CertKit:
     """A certificate for the demo user (register it with emu.register_certificate per test)."""
-    return _make_kit("demo@pyanaplan.example")
+    return issue("demo@pyanaplan.example")
 
 
 @pytest.fixture(scope="session")
 def stray_cert_kit() -> CertKit:
     """A certificate nobody registered."""
-    return _make_kit("stranger")
+    return issue("stranger")

@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import pkcs12
 
 from pyanaplan import AuthenticationError, ConfigError
 
@@ -67,14 +65,7 @@ def test_certificate_forms(
 
 
 def test_pkcs12_bundle(emu: Any, registered: Any, make_client: Any, tmp_path: Path) -> None:
-    data = pkcs12.serialize_key_and_certificates(
-        b"demo",
-        registered.key,
-        registered.cert,
-        None,
-        serialization.BestAvailableEncryption(b"p12-pass"),
-    )
-    bundle = write(tmp_path, "demo.p12", data)
+    bundle = write(tmp_path, "demo.p12", registered.pkcs12(b"p12-pass"))
     c = make_client(certificate=bundle, key_password="p12-pass")
     assert c.whoami().id == DEMO_USER_ID
 

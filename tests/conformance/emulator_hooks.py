@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import httpx2
 
-from selfsigned import self_signed_pem
+from certs import issue_pem
 
 DEMO_USER = "demo@pyanaplan.example"
 DEMO_PASSWORD = "demo-password"  # the demo spec's published credential (docs/architecture.md §3.1)
@@ -163,5 +163,5 @@ def fetch_token(auth_origin: str, user: str, password: str) -> str:
 
 
 def make_certificate(common_name: str) -> str:
-    """A throwaway self-signed certificate (PEM text) to register with the emulator."""
-    return self_signed_pem(common_name)
+    """A throwaway certificate (PEM text) to register with the emulator."""
+    return issue_pem(common_name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import os
 import time
 
@@ -12,31 +11,17 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
 from emu_http import BASE, DEMO, basic
+
+from certs import issue
 
 ME = "/2/0/users/me"
 
 
-def make_cert(
-    days_valid: int = 30, *, expired: bool = False
-) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "demo@pyanaplan.example")])
-    now = dt.datetime.now(dt.UTC)
-    start = now - dt.timedelta(days=10) if expired else now - dt.timedelta(minutes=5)
-    end = now - dt.timedelta(days=1) if expired else now + dt.timedelta(days=days_valid)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
+def make_cert(*, expired: bool = False) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    """A fresh key and certificate for the demo user (certs.py; expired: until yesterday)."""
+    kit = issue(DEMO[0], expired=expired)
+    return kit.key, kit.cert
 
 
 def pem(cert: x509.Certificate) -> bytes:

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import httpx2
 import pytest
 
+from certs import issue_pem
 from pyanaplan.emulator import Emulator, load_spec
-from selfsigned import self_signed_pem
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -22,8 +22,8 @@ WS = "8a81b09d5e3f2c1a015e3f2c1a000001"
 
 
 def make_certificate(common_name: str, *, days: int = 30) -> str:
-    """A throwaway self-signed certificate as PEM text."""
-    return self_signed_pem(common_name, valid_days=days)
+    """A throwaway certificate as PEM text."""
+    return issue_pem(common_name, valid_days=days)
 
 
 def certificate_header(email: str, pem: str) -> dict[str, str]:

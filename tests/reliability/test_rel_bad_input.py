@@ -9,7 +9,6 @@ limits, another uid) always run as a subprocess.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import os
 import resource
@@ -23,12 +22,8 @@ from typing import Any
 
 import pytest
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 
+from certs import CertKit, issue
 from pyanaplan.emulator import Emulator
 
 MIB = 1024 * 1024
@@ -45,53 +40,19 @@ def _closed_port() -> int:
 
 
 # ---- certificates --------------------------------------------------------------------------------
-@dataclass
+@dataclass(frozen=True)
 class Certs:
-    """Generated keys and certificates for the certificate cases."""
+    """Client certificates for the certificate cases: the demo user's, an expired one of the
+    demo user's, and a key that belongs to neither."""
 
-    key: rsa.RSAPrivateKey
-    other_key: rsa.RSAPrivateKey
-    good: x509.Certificate
-    expired: x509.Certificate
-
-    @staticmethod
-    def pem(cert: x509.Certificate) -> bytes:
-        return cert.public_bytes(serialization.Encoding.PEM)
-
-    @staticmethod
-    def key_pem(key: rsa.RSAPrivateKey, passphrase: str | None = None) -> bytes:
-        algo = (
-            serialization.BestAvailableEncryption(passphrase.encode())
-            if passphrase
-            else serialization.NoEncryption()
-        )
-        return key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, algo
-        )
-
-
-def _cert(key: rsa.RSAPrivateKey, *, days_from: int, days_to: int) -> x509.Certificate:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, DEMO_EMAIL)])
-    now = dt.datetime.now(dt.UTC)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now + dt.timedelta(days=days_from))
-        .not_valid_after(now + dt.timedelta(days=days_to))
-        .sign(key, hashes.SHA256())
-    )
+    good: CertKit
+    expired: CertKit
+    other: CertKit
 
 
 @pytest.fixture(scope="module")
 def certs() -> Certs:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return Certs(
-        key, other, _cert(key, days_from=-1, days_to=30), _cert(key, days_from=-30, days_to=-1)
-    )
+    return Certs(issue(DEMO_EMAIL), issue(DEMO_EMAIL, expired=True), issue("someone-else"))
 
 
 # ---- extra emulators -----------------------------------------------------------------------------
@@ -168,22 +129,22 @@ def build_case(name: str, ctx: dict[str, Any]) -> Case:
         case "unknown user":
             return Case(["workspaces"], (3,), {"ANAPLAN_USER": "nobody@pyanaplan.example"})
         case "certificate not registered":
-            env = _cert_env(tmp, certs.pem(certs.good), certs.key_pem(certs.key), None)
+            env = _cert_env(tmp, certs.good.cert_pem, certs.good.key_bytes(), None)
             return Case(["workspaces"], (3,), env)
         case "certificate expired":
-            emu.register_certificate(DEMO_EMAIL, certs.pem(certs.expired))
-            env = _cert_env(tmp, certs.pem(certs.expired), certs.key_pem(certs.key), None)
+            emu.register_certificate(DEMO_EMAIL, certs.expired.cert_pem)
+            env = _cert_env(tmp, certs.expired.cert_pem, certs.expired.key_bytes(), None)
             return Case(["workspaces"], (2, 3), env, contains="xpire")
         case "certificate not matching its key":
-            emu.register_certificate(DEMO_EMAIL, certs.pem(certs.good))
-            env = _cert_env(tmp, certs.pem(certs.good), certs.key_pem(certs.other_key), None)
+            emu.register_certificate(DEMO_EMAIL, certs.good.cert_pem)
+            env = _cert_env(tmp, certs.good.cert_pem, certs.other.key_bytes(), None)
             return Case(["workspaces"], (2, 3), env)
         case "wrong key passphrase":
-            emu.register_certificate(DEMO_EMAIL, certs.pem(certs.good))
+            emu.register_certificate(DEMO_EMAIL, certs.good.cert_pem)
             env = _cert_env(
                 tmp,
-                certs.pem(certs.good),
-                certs.key_pem(certs.key, PASSPHRASE),
+                certs.good.cert_pem,
+                certs.good.key_bytes(password=PASSPHRASE.encode()),
                 "wrong-passphrase-1",
             )
             return Case(["workspaces"], (2,), env, secrets=("wrong-passphrase-1", PASSPHRASE))
@@ -191,19 +152,13 @@ def build_case(name: str, ctx: dict[str, Any]) -> Case:
             env = _cert_env(
                 tmp,
                 b"-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n",
-                certs.key_pem(certs.key),
+                certs.good.key_bytes(),
                 None,
             )
             return Case(["workspaces"], (2,), env)
         case "corrupt .p12":
             p12 = tmp / "client.p12"
-            real = pkcs12.serialize_key_and_certificates(
-                b"me",
-                certs.key,
-                certs.good,
-                None,
-                serialization.BestAvailableEncryption(PASSPHRASE.encode()),
-            )
+            real = certs.good.pkcs12(PASSPHRASE.encode(), name=b"me")
             p12.write_bytes(real[: len(real) // 2])  # truncated
             env = {
                 "ANAPLAN_USER": None,

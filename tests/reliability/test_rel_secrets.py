@@ -27,10 +27,9 @@ from typing import Any
 
 import httpx2
 import pytest
-from cryptography.hazmat.primitives import serialization
 
+from certs import issue
 from pyanaplan._config import load_settings
-from selfsigned import self_signed
 
 MIB = 1024 * 1024
 PASSPHRASE = "passphrase-of-the-key-5d1c"
@@ -39,17 +38,9 @@ INPUTS = "inputs"
 
 
 def _key_and_cert() -> tuple[bytes, bytes, list[str]]:
-    key, cert = self_signed("demo@pyanaplan.example", valid_days=9)
-    encrypted = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(PASSPHRASE.encode()),
-    )
-    clear = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
+    kit = issue("demo@pyanaplan.example", valid_days=9)
+    encrypted = kit.key_bytes("pem", "pkcs8", PASSPHRASE.encode())
+    clear = kit.key_bytes("pem", "pkcs8")
     # Body lines of both PEM forms: any one of them showing up is a leaked key.
     body = [
         line
@@ -57,7 +48,7 @@ def _key_and_cert() -> tuple[bytes, bytes, list[str]]:
         for line in pem.decode().splitlines()
         if line and not line.startswith("-----")
     ]
-    return cert.public_bytes(serialization.Encoding.PEM), encrypted, body
+    return kit.cert_pem, encrypted, body
 
 
 def _server_secrets(emu: Any) -> set[str]:

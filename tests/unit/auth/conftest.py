@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from certkit import CertKit, make_kit
+
+from certs import CertKit, issue
 
 
 @pytest.fixture(scope="session")
 def kit() -> CertKit:
-    return make_kit("demo@pyanaplan.example")
+    return issue("demo@pyanaplan.example")
 
 
 @pytest.fixture(scope="session")
 def other_kit() -> CertKit:
-    return make_kit("someone-else")
+    return issue("someone-else")

@@ -7,11 +7,10 @@ import struct
 from pathlib import Path
 
 import pytest
-from certkit import CertKit, key_bytes, pem_cert
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
-from cryptography.hazmat.primitives.serialization import pkcs12
 
+from certs import CertKit
 from pyanaplan.auth import load_credentials, signed_payload
 from pyanaplan.errors import ConfigError
 
@@ -37,44 +36,40 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
 def test_key_forms(
     tmp_path: Path, kit: CertKit, encoding: str, fmt: str, password: bytes | None
 ) -> None:
-    cert = write(tmp_path, "c.pem", pem_cert(kit))
-    key = write(tmp_path, f"k.{encoding}", key_bytes(kit, encoding, fmt, password))
+    cert = write(tmp_path, "c.pem", kit.cert_pem)
+    key = write(tmp_path, f"k.{encoding}", kit.key_bytes(encoding, fmt, password))
     creds = load_credentials(cert, key, password.decode() if password else None)
     assert creds.certificate == kit.cert
     assert creds.private_key.private_numbers() == kit.key.private_numbers()
 
 
 def test_der_certificate(tmp_path: Path, kit: CertKit) -> None:
-    cert = write(tmp_path, "c.der", kit.cert.public_bytes(serialization.Encoding.DER))
-    key = write(tmp_path, "k.pem", key_bytes(kit, "pem", "pkcs8"))
+    cert = write(tmp_path, "c.der", kit.cert_der)
+    key = write(tmp_path, "k.pem", kit.key_bytes("pem", "pkcs8"))
     creds = load_credentials(str(cert), str(key))
     # The header always carries the PEM text, whatever the input format.
     header = creds.header_value()
     assert header.startswith("CACertificate ")
-    assert base64.b64decode(header.split(" ", 1)[1]) == pem_cert(kit)
+    assert base64.b64decode(header.split(" ", 1)[1]) == kit.cert_pem
 
 
 def test_pem_text_and_combined_file(tmp_path: Path, kit: CertKit) -> None:
-    combined = write(tmp_path, "both.pem", pem_cert(kit) + key_bytes(kit, "pem", "pkcs8"))
+    combined = write(tmp_path, "both.pem", kit.cert_pem + kit.key_bytes("pem", "pkcs8"))
     assert load_credentials(combined).certificate == kit.cert
-    creds = load_credentials(pem_cert(kit).decode(), key_bytes(kit, "pem", "pkcs1").decode())
+    creds = load_credentials(kit.cert_pem.decode(), kit.key_bytes("pem", "pkcs1").decode())
     assert creds.certificate == kit.cert
 
 
 @pytest.mark.parametrize("suffix", [".p12", ".pfx", ".bin"])
 def test_pkcs12(tmp_path: Path, kit: CertKit, suffix: str) -> None:
-    data = pkcs12.serialize_key_and_certificates(
-        b"demo", kit.key, kit.cert, None, serialization.BestAvailableEncryption(b"p12pass")
-    )
+    data = kit.pkcs12(b"p12pass")
     path = write(tmp_path, f"bundle{suffix}", data)
     creds = load_credentials(path, None, "p12pass")
     assert creds.certificate == kit.cert
 
 
 def test_pkcs12_wrong_password(tmp_path: Path, kit: CertKit) -> None:
-    data = pkcs12.serialize_key_and_certificates(
-        b"demo", kit.key, kit.cert, None, serialization.BestAvailableEncryption(b"right")
-    )
+    data = kit.pkcs12(b"right")
     with pytest.raises(ConfigError) as info:
         load_credentials(write(tmp_path, "b.p12", data), None, "wrong")
     assert "wrong password" in str(info.value)
@@ -82,8 +77,8 @@ def test_pkcs12_wrong_password(tmp_path: Path, kit: CertKit) -> None:
 
 
 def test_wrong_passphrase(tmp_path: Path, kit: CertKit) -> None:
-    cert = write(tmp_path, "c.pem", pem_cert(kit))
-    key = write(tmp_path, "k.pem", key_bytes(kit, "pem", "pkcs8", b"right-pass"))
+    cert = write(tmp_path, "c.pem", kit.cert_pem)
+    key = write(tmp_path, "k.pem", kit.key_bytes("pem", "pkcs8", b"right-pass"))
     with pytest.raises(ConfigError) as info:
         load_credentials(cert, key, "wrong-pass")
     assert "wrong passphrase" in str(info.value)
@@ -92,29 +87,29 @@ def test_wrong_passphrase(tmp_path: Path, kit: CertKit) -> None:
 
 
 def test_missing_passphrase(tmp_path: Path, kit: CertKit) -> None:
-    cert = write(tmp_path, "c.pem", pem_cert(kit))
-    key = write(tmp_path, "k.pem", key_bytes(kit, "pem", "pkcs8", b"pw"))
+    cert = write(tmp_path, "c.pem", kit.cert_pem)
+    key = write(tmp_path, "k.pem", kit.key_bytes("pem", "pkcs8", b"pw"))
     with pytest.raises(ConfigError, match="encrypted and no passphrase"):
         load_credentials(cert, key)
 
 
 def test_unneeded_passphrase_is_tolerated(tmp_path: Path, kit: CertKit) -> None:
-    cert = write(tmp_path, "c.pem", pem_cert(kit))
-    key = write(tmp_path, "k.pem", key_bytes(kit, "pem", "pkcs8"))
+    cert = write(tmp_path, "c.pem", kit.cert_pem)
+    key = write(tmp_path, "k.pem", kit.key_bytes("pem", "pkcs8"))
     assert load_credentials(cert, key, "unused").certificate == kit.cert
 
 
 def test_mismatched_pair(tmp_path: Path, kit: CertKit, other_kit: CertKit) -> None:
-    cert = write(tmp_path, "c.pem", pem_cert(kit))
-    key = write(tmp_path, "k.pem", key_bytes(other_kit, "pem", "pkcs8"))
+    cert = write(tmp_path, "c.pem", kit.cert_pem)
+    key = write(tmp_path, "k.pem", other_kit.key_bytes("pem", "pkcs8"))
     with pytest.raises(ConfigError, match="does not belong to the certificate"):
         load_credentials(cert, key)
 
 
 @pytest.mark.parametrize("which", ["cert", "key"])
 def test_corrupt_pem(tmp_path: Path, kit: CertKit, which: str) -> None:
-    cert_data = pem_cert(kit)
-    key_data = key_bytes(kit, "pem", "pkcs8")
+    cert_data = kit.cert_pem
+    key_data = kit.key_bytes("pem", "pkcs8")
     if which == "cert":
         cert_data = cert_data[:60] + b"!!garbage!!" + cert_data[80:]
     else:
@@ -131,7 +126,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_no_key_given(tmp_path: Path, kit: CertKit) -> None:
     with pytest.raises(ConfigError, match="No private key"):
-        load_credentials(write(tmp_path, "c.pem", pem_cert(kit)))
+        load_credentials(write(tmp_path, "c.pem", kit.cert_pem))
 
 
 def test_v2_payload_is_timestamp_plus_random_and_verifies(kit: CertKit) -> None:
@@ -158,5 +153,5 @@ def test_v1_payload_is_pure_random(kit: CertKit) -> None:
 
 
 def test_repr_hides_key(tmp_path: Path, kit: CertKit) -> None:
-    creds = load_credentials(pem_cert(kit), key_bytes(kit, "pem", "pkcs8"))
+    creds = load_credentials(kit.cert_pem, kit.key_bytes("pem", "pkcs8"))
     assert "private_key" not in repr(creds)

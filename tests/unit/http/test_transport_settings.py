@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import pyanaplan
+from certs import run_ca
 from pyanaplan._config import load_settings
 from pyanaplan.errors import ConfigError
 from pyanaplan.http._transport import (
@@ -47,33 +48,14 @@ def test_verification_modes(tmp_path: Path) -> None:
 
 
 def test_ca_bundle_builds_an_ssl_context(tmp_path: Path) -> None:
-    import datetime as dt
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test CA")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
     bundle = tmp_path / "ca.pem"
-    bundle.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    run_ca().cert_pem.write_to_path(str(bundle))
     context = _verify(load_settings(ca_bundle=str(bundle)))
     assert isinstance(context, ssl.SSLContext)
     assert context.verify_mode == ssl.CERT_REQUIRED
-    assert any(c.get("subject") == ((("commonName", "Test CA"),),) for c in context.get_ca_certs())
+    # The bundle's CA, and only it, is trusted: no system store mixed in.
+    expected = ssl.PEM_cert_to_DER_cert(bundle.read_text())
+    assert context.get_ca_certs(binary_form=True) == [expected]
 
 
 def test_proxy_for_follows_explicit_proxy_env_and_no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
