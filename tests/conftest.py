@@ -1,5 +1,6 @@
-"""Session-wide emulator, per-test reset, an isolated config/cache directory and environment, and
-the OpenAPI descriptions' directory for the conformance tests (skipped without it)."""
+"""Session-wide emulator, per-test reset (and, after the test, proof that its injected faults
+happened), an isolated config/cache directory and environment, and the OpenAPI descriptions'
+directory for the conformance tests (skipped without it)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from faultcheck import missed_rules
 from openapi_dir import fold_skip, require_openapi_dir
+
+_CALL_PASSED = pytest.StashKey[bool]()
 
 
 @pytest.fixture(autouse=True)
@@ -34,10 +38,18 @@ def emulator_server():
 
 
 @pytest.fixture
-def emu(emulator_server):
-    """The session emulator, reset to the demo spec's state before the test."""
+def emu(emulator_server, request: pytest.FixtureRequest):
+    """The session emulator, reset to the demo spec's state before the test.
+
+    After a test that passed, every fault rule it injected must have hit its target
+    (faultcheck.missed_rules): a fault aimed at the wrong path fails the test.
+    """
     emulator_server.reset()
     yield emulator_server
+    if request.node.stash.get(_CALL_PASSED, False):
+        problems = missed_rules(emulator_server.faults())
+        if problems:
+            pytest.fail("injected faults that did not happen: " + "; ".join(problems))
 
 
 @pytest.fixture(scope="session")
@@ -48,9 +60,12 @@ def openapi_dir() -> Path:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
-    """Report all OpenAPI skips under one location, hence one line in the `-ra` summary."""
+    """Report all OpenAPI skips under one location, hence one line in the `-ra` summary; note
+    whether the test body passed (the `emu` fixture checks faults only then)."""
     report = yield
     fold_skip(report)
+    if report.when == "call":
+        item.stash[_CALL_PASSED] = report.passed
     return report
 
 

@@ -129,19 +129,24 @@ def test_good_control_values_still_work(emu: Any, control: httpx2.Client) -> Non
     assert rule.status_code == 201, rule.text
     listed = control.get("/__emulator__/faults").json()["faults"]
     assert listed[0]["method"] == "GET" and listed[0]["times"] is None
+    # The rule is live: an API GET reaches it (and gets its 503 or, unfaulted, its own 401).
+    assert httpx2.get(f"{emu.api_url}/2/0/users/me", timeout=10).status_code in (401, 503)
+    assert control.get("/__emulator__/faults").json()["faults"][0]["matched"] == 1
     assert control.post("/__emulator__/oauth", json={"interval_s": 0}).status_code == 204
 
 
 # ---- who may call ----------------------------------------------------------------------------
 def _armed(emu: Any) -> None:
-    """Something a reset would undo, so a test can tell whether a refused reset ran."""
+    """Something a reset, a DELETE of the faults or a clock change would undo, so a test can
+    tell whether a refused request ran. The rule is a marker, never meant to fire."""
     emu.inject(path="/never/matches", status=500, times=5)
     emu.advance_clock(60)
 
 
 def _untouched(emu: Any) -> bool:
     platform = emu.app.state.platform
-    return len(platform.control.faults()) == 1 and platform.clock.offset_s == 60
+    marker = [(f["path"], f["active"]) for f in platform.control.faults()]
+    return marker == [("/never/matches", True)] and platform.clock.offset_s == 60
 
 
 @pytest.mark.parametrize(
@@ -179,6 +184,7 @@ def test_control_requests_a_web_page_could_send_are_refused(
         assert response.json()["status"]["code"] == status
         assert emu.control_token not in response.text
     assert _untouched(emu)
+    emu.reset()  # the marker rule was never meant to fire (the emu fixture checks that faults did)
 
 
 def test_reads_need_the_token_too(emu: Any) -> None:

@@ -9,12 +9,14 @@ import httpx2
 import pytest
 from emu_http import BASE, REGIONS_FILE, Api
 
+from faultcheck import fired, missed_rules
+
 OCTET = {"Content-Type": "application/octet-stream"}
 
 
 def test_429_with_retry_after_seconds_then_recovers(emu, api: Api) -> None:
     rule = emu.inject(path="*/chunks/*", method="PUT", status=429, retry_after=2, times=1)
-    assert isinstance(rule, int)
+    assert [(f["id"], f["active"], f["fired"]) for f in emu.faults()] == [(rule, True, 0)]
     r = api.put(f"{BASE}/files/{REGIONS_FILE}/chunks/0", content=b"abc", headers=OCTET)
     assert r.status_code == 429 and r.headers["retry-after"] == "2"
     assert r.json()["status"]["code"] == 429 and r.json()["path"].endswith("/chunks/0")
@@ -22,6 +24,14 @@ def test_429_with_retry_after_seconds_then_recovers(emu, api: Api) -> None:
     assert r.status_code == 204
     statuses = [e["status"] for e in emu.requests() if e["method"] == "PUT"]
     assert statuses == [429, 204]
+    # Spent, the rule stays listed with its counts (the second PUT never reached it).
+    (listed,) = emu.faults()
+    assert (listed["id"], listed["active"], listed["matched"], listed["fired"]) == (
+        rule,
+        False,
+        1,
+        1,
+    )
 
 
 def test_retry_after_http_date(emu, api: Api) -> None:
@@ -30,13 +40,15 @@ def test_retry_after_http_date(emu, api: Api) -> None:
     assert r.status_code == 503
     when = parsedate_to_datetime(r.headers["retry-after"]).timestamp()
     assert 20 < when - time.time() < 40
+    assert fired(emu) == [1]
 
 
 @pytest.mark.parametrize("status", [500, 502, 409])
 def test_status_faults_count_down(emu, api: Api, status: int) -> None:
     emu.inject(path=f"{BASE}/files", method="GET", status=status, times=2)
+    assert api.get(f"{BASE}/imports").status_code == 200  # other paths are untouched
     assert [api.get(f"{BASE}/files").status_code for _ in range(3)] == [status, status, 200]
-    # Other methods and paths are untouched.
+    assert [(f["matched"], f["fired"]) for f in emu.faults()] == [(2, 2)]
 
 
 def test_fraction_zero_and_one(emu, api: Api) -> None:
@@ -45,6 +57,7 @@ def test_fraction_zero_and_one(emu, api: Api) -> None:
     emu.clear_faults()
     emu.inject(path="*/imports", status=500, fraction=1.0)
     assert all(api.get(f"{BASE}/imports").status_code == 500 for _ in range(5))
+    assert [(f["matched"], f["fired"]) for f in emu.faults()] == [(5, 0), (5, 5)]
 
 
 def test_drop_connection_mid_body(emu, api: Api) -> None:
@@ -58,6 +71,7 @@ def test_drop_connection_mid_body(emu, api: Api) -> None:
     with pytest.raises(httpx2.RemoteProtocolError):
         api.put(f"{BASE}/files/{REGIONS_FILE}/chunks/0", content=b"dropped", headers=OCTET)
     assert api.get(f"{BASE}/files/{REGIONS_FILE}/chunks/0").content == b"dropped"
+    assert fired(emu) == [1, 1]
 
 
 def test_delay(emu, api: Api) -> None:
@@ -68,12 +82,14 @@ def test_delay(emu, api: Api) -> None:
     t0 = time.monotonic()
     api.get("/2/0/users/me")
     assert time.monotonic() - t0 < 0.3
+    assert fired(emu) == [1]
 
 
 def test_expire_token(emu, api: Api) -> None:
     emu.inject(path="*/files", expire_token=True)
     assert api.get(f"{BASE}/files").status_code == 401
     assert api.get("/2/0/users/me").status_code == 401
+    assert fired(emu) == [1]
 
 
 def test_bandwidth_caps(emu, api: Api) -> None:
@@ -99,8 +115,55 @@ def test_reset_clears_faults_and_state(emu, api: Api) -> None:
     emu.inject(path="*", status=500, times=100)
     emu.advance_clock(10)
     emu.reset()
+    assert emu.faults() == []
     assert api.get("/2/0/users/me").status_code == 401  # tokens are gone with the reset
     assert emu.requests()[-1]["status"] == 401
+
+
+def test_a_rule_aimed_at_the_wrong_path_shows_as_missed(emu, api: Api) -> None:
+    """The hole the counts close: a typo in the glob used to leave a fault test green."""
+    typo = emu.inject(path="*/chunk/*", method="PUT", status=503, times=1)  # not "chunks"
+    unused = emu.inject(path="*/chunks/*", method="GET", status=503, fraction=0.5)
+    r = api.put(f"{BASE}/files/{REGIONS_FILE}/chunks/0", content=b"abc", headers=OCTET)
+    assert r.status_code == 204
+    assert [(f["matched"], f["fired"], f["active"]) for f in emu.faults()] == [
+        (0, 0, True),
+        (0, 0, True),
+    ]
+    assert missed_rules(emu.faults()) == [
+        f"rule {typo} (PUT */chunk/* status=503 times=1) never fired (matched 0)",
+        f"rule {unused} (GET */chunks/* status=503 fraction=0.5) matched no request",
+    ]
+    emu.reset()  # else the emu fixture would fail this test for exactly these rules
+
+
+def test_an_earlier_rule_shadows_a_later_one_and_clear_keeps_the_counts(emu, api: Api) -> None:
+    emu.inject(path="*/imports", method="GET", status=503, times=2)
+    emu.inject(path="*/imports", status=500, times=None)  # every request that reaches it
+    assert [api.get(f"{BASE}/imports").status_code for _ in range(3)] == [503, 503, 500]
+    emu.clear_faults()
+    assert api.get(f"{BASE}/imports").status_code == 200
+    assert [(f["matched"], f["fired"], f["active"]) for f in emu.faults()] == [
+        (2, 2, False),
+        (1, 1, False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rule", "missed"),
+    [
+        ({"times": 1, "fraction": None, "matched": 3, "fired": 1}, False),
+        ({"times": None, "fraction": None, "matched": 2, "fired": 0}, True),
+        ({"times": 5, "fraction": None, "matched": 0, "fired": 0}, True),
+        ({"times": None, "fraction": 1.0, "matched": 4, "fired": 0}, True),
+        ({"times": None, "fraction": 0.2, "matched": 4, "fired": 0}, False),
+        ({"times": None, "fraction": 0.0, "matched": 0, "fired": 0}, True),
+    ],
+)
+def test_missed_rules_rules(rule: dict, missed: bool) -> None:
+    """Counted and every-time rules must fire; a random share need only be reached."""
+    full = {"id": 7, "path": "*/x", "method": None, "status": 500, **rule}
+    assert bool(missed_rules([full])) is missed
 
 
 def test_inject_validation(emu) -> None:

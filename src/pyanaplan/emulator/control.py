@@ -69,9 +69,11 @@ class Control:
         return self._p.faults.add(checked(FaultSpec, kwargs)).id
 
     def clear_faults(self) -> None:
-        self._p.faults.clear()
+        """Switch every fault rule off (they stay listed, with their counts, until reset)."""
+        self._p.faults.stop()
 
     def faults(self) -> list[dict[str, Any]]:
+        """Every fault rule since the last reset with its ``matched`` and ``fired`` counts."""
         return self._p.faults.list()
 
     def set_bandwidth(

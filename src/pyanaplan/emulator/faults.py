@@ -4,6 +4,10 @@ Rules match by HTTP method and a path glob (``*`` spans ``/``), fire the next N 
 fraction of requests, and can answer with a status (429 + Retry-After as seconds or an HTTP date,
 5xx, 409 …), add latency, kill the caller's token before the request runs, or drop the connection
 part-way through the response body. ``/__emulator__/`` itself is never faulted or logged.
+
+Every rule stays listed until the next reset, spent or switched off, with two counts: ``matched``
+(requests that reached the rule with its method and path) and ``fired``. A test reads them to
+prove that its faults really happened: a rule aimed at the wrong path shows ``matched == 0``.
 """
 
 from __future__ import annotations
@@ -46,6 +50,10 @@ class FaultRule:
         times: fire on the next N matching requests (None with fraction = every time).
         fraction: fire on this share of matching requests instead of a count.
         message: ``status.message`` for the error body.
+        matched: requests that reached this rule with its method and path (a request an
+            earlier rule fired on never reaches it).
+        fired: requests the rule fired on.
+        active: False once spent (``fired == times``) or switched off by `FaultSet.stop`.
     """
 
     id: int
@@ -60,7 +68,9 @@ class FaultRule:
     times: int | None = 1
     fraction: float | None = None
     message: str | None = None
+    matched: int = 0
     fired: int = 0
+    active: bool = True
 
 
 class FaultSet:
@@ -84,8 +94,15 @@ class FaultSet:
         return rule
 
     def clear(self) -> None:
+        """Forget every rule and its counts (emulator reset)."""
         with self._lock:
             self._rules.clear()
+
+    def stop(self) -> None:
+        """Switch every rule off; they stay listed with their counts until `clear`."""
+        with self._lock:
+            for rule in self._rules:
+                rule.active = False
 
     def remove(self, rule_id: int) -> bool:
         with self._lock:
@@ -94,25 +111,27 @@ class FaultSet:
             return len(self._rules) != before
 
     def list(self) -> list[dict[str, Any]]:
+        """Every rule since the last reset, active or not, with its counts, in the order added."""
         with self._lock:
             return [asdict(r) for r in self._rules]
 
     def match(self, method: str, path: str) -> FaultRule | None:
-        """The first rule that fires for this request (consuming one of its ``times``)."""
+        """The first active rule that fires for this request (counting it as matched and
+        fired; a rule with ``times`` switches off when spent)."""
         with self._lock:
             for rule in self._rules:
+                if not rule.active:
+                    continue
                 if rule.method and rule.method != method.upper():
                     continue
                 if not fnmatch.fnmatchcase(path, rule.path):
                     continue
-                if rule.fraction is not None:
-                    if self._random.random() >= rule.fraction:
-                        continue
-                elif rule.times is not None:
-                    rule.times -= 1
-                    if rule.times <= 0:
-                        self._rules.remove(rule)
+                rule.matched += 1
+                if rule.fraction is not None and self._random.random() >= rule.fraction:
+                    continue
                 rule.fired += 1
+                if rule.fraction is None and rule.times is not None and rule.fired >= rule.times:
+                    rule.active = False
                 return rule
         return None
 

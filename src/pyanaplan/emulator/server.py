@@ -279,7 +279,14 @@ class Emulator:
         )
 
     def clear_faults(self) -> None:
+        """Switch every fault rule off; `faults` still lists them with their counts."""
         self._platform.control.clear_faults()
+
+    def faults(self) -> list[dict[str, Any]]:
+        """Every fault rule since the last reset, as ``GET /__emulator__/faults`` lists them:
+        the fields given to `inject` plus ``id``, ``matched`` (requests that reached the rule
+        with its method and path), ``fired`` and ``active``."""
+        return self._platform.control.faults()
 
     def set_bandwidth(
         self, request_bps: float | None = None, response_bps: float | None = None
