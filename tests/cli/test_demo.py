@@ -7,6 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from faultcheck import missed_rules
 from pyanaplan.cli.main import app
 
 
@@ -47,17 +48,25 @@ def test_demo_fails_loudly_when_a_step_goes_wrong(tmp_path: Path, capsys) -> Non
     from pyanaplan.cli.demo import DemoOptions, run_demo
     from pyanaplan.emulator import Emulator
 
+    rules: list[dict] = []
+
     @contextmanager
     def broken_emulator():
         with Emulator() as emu:
             # Every listing of Sales.csv's chunks fails: the upload step cannot be verified.
             emu.inject(path="*/files/113000000003/chunks", method="GET", status=404, times=None)
-            yield emu
+            try:
+                yield emu
+            finally:  # the demo's failure comes back through the yield
+                rules.extend(emu.faults())
 
     options = DemoOptions(output_dir=tmp_path, size_bytes=200_000)
     code = run_demo(Output("json"), options, emulator_factory=broken_emulator)
     captured = capsys.readouterr()
     assert code == 4  # the injected 404's own exit code
+    # The failure is the injected one (the demo's own retry showcase is the other rule).
+    assert rules[0]["path"].endswith("/chunks") and rules[0]["fired"] >= 1
+    assert missed_rules(rules) == []
     summary = json.loads(captured.out)
     assert summary["ok"] is False
     assert summary["error"]["code"] == "not_found"

@@ -6,6 +6,8 @@ import json
 import signal
 import time
 
+from faultcheck import fired
+
 SALES_IMPORT = "Sales from Sales.csv"
 
 
@@ -63,6 +65,8 @@ def test_5_server_error_after_retries(cli, emu) -> None:
     assert run.exit_code == 5, run
     assert run.json()["error"]["code"] == "server"
     assert time.monotonic() - started < 20
+    refused = [r for r in emu.requests() if r["path"].endswith("/files") and r["status"] == 503]
+    assert fired(emu) == [len(refused)] and len(refused) > 1  # retried until the deadline
 
 
 def test_130_ctrl_c_cancels_the_server_task(cli, emu, spawn) -> None:

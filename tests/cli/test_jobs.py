@@ -6,6 +6,8 @@ import csv
 import hashlib
 from pathlib import Path
 
+from faultcheck import fired
+
 MODEL = "Sales Planning"
 
 SALES_IMPORT = "Sales from Sales.csv"
@@ -86,7 +88,7 @@ def test_import_success_and_failure_with_dump(cli, tmp_path: Path) -> None:
     assert failed.exit_code == 1, failed
     error = failed.json()["error"]
     assert error["code"] == "task_failed"
-    assert error["dump_paths"], error
+    assert len(error["dump_paths"]) == 1, error  # one import, one failure dump
     dump = Path(error["dump_paths"][0])
     assert dump.is_file() and dump.parent == dumps
     assert "Failure dump saved to" in failed.stderr
@@ -176,6 +178,7 @@ def test_interrupted_upload_resumes_and_restart_sends_everything(cli, emu, tmp_p
     broken = cli("--retry-deadline", "1", *args)
     assert broken.exit_code == 5, broken
     emu.clear_faults()
+    assert fired(emu)[0] > 1  # chunk 2 was refused, retried, refused again
 
     resumed = cli(*args)
     assert resumed.exit_code == 0, resumed

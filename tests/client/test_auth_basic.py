@@ -9,6 +9,7 @@ from typing import Any
 import httpx2
 import pytest
 
+from faultcheck import fired
 from pyanaplan import AuthenticationError, Client
 
 DEMO_USER_ID = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
@@ -189,3 +190,4 @@ def test_second_401_is_authentication_error(client: Client, emu: Any) -> None:
     assert info.value.status == 401
     assert [r["status"] for r in paths(emu, "GET", "/users/me")][-2:] == [401, 401]
     assert len(paths(emu, "POST", "/token/authenticate")) == 2  # re-authenticated exactly once
+    assert fired(emu) == [2]

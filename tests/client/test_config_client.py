@@ -92,7 +92,7 @@ def test_tls_with_ca_bundle_works_for_login_and_api(tls_emu: Any) -> None:
         ca_bundle=tls_emu.ca_path,
     ) as c:
         assert c.whoami().email == user
-        assert c.workspaces()
+        assert [w.name for w in c.workspaces()] == ["Demo Workspace"]
 
 
 class _CountingProxy:

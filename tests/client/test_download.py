@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from faultcheck import fired
 from pyanaplan import Client
 from pyanaplan.errors import APIError, NotFoundError
 
@@ -80,6 +81,7 @@ def test_chunk_get_faults_are_survived(
     result = client.download("Sales.csv", target)
     assert target.read_bytes() == data
     assert result.sha256 == hashlib.sha256(data).hexdigest()
+    assert fired(emu) == [fault["times"]]  # every fault happened, and was survived
 
 
 def test_interrupted_download_resumes_and_never_leaves_a_truncated_target(

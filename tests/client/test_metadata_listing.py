@@ -27,17 +27,16 @@ def test_models_in_workspace_and_everywhere(client: Client) -> None:
 def test_model_details_and_status(client: Client) -> None:
     model = client.model()
     assert model.id == SALES_ID and model.name == "Sales Planning"
-    assert model.active_state  # e.g. UNLOCKED
+    assert model.active_state == "UNLOCKED"
     status = client.model_status()
-    assert status.current_step is not None or status.progress is not None
+    assert (status.current_step, status.progress) == ("Open", -1.0)  # an open, idle model
 
 
 def test_files_chunks_and_actions(client: Client) -> None:
     files = {f.name: f for f in client.files()}
     assert files["Sales.csv"].id == "113000000003"
     assert files["Regions.csv"].id == "113000000001"
-    chunks = client.chunks("Regions.csv")
-    assert all(c.id.isdigit() for c in chunks)
+    assert [(c.id, c.name) for c in client.chunks("Regions.csv")] == [("0", "Chunk 0")]
     imports = {i.name: i for i in client.imports()}
     assert imports["Sales from Sales.csv"].id == "112000000003"
     assert imports["Sales from Sales.csv"].import_data_source_id == "113000000003"

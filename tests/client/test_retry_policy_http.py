@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from faultcheck import fired
 from pyanaplan import Client, ConflictError, RateLimitedError, ServerError, TransportError
 
 
@@ -20,11 +21,11 @@ def calls(emu: Any, method: str, suffix: str) -> list[int]:
 def test_429_retry_after_seconds(
     client: Client, emu: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client.files()  # warm up: auth and name lookups done
+    expected = client.files()  # warm up: auth and name lookups done
     emu.inject(path="*/files", method="GET", status=429, retry_after=1, times=1)
     caplog.set_level(logging.WARNING, logger="pyanaplan")
     started = time.monotonic()
-    assert client.files()
+    assert client.files() == expected
     assert time.monotonic() - started >= 0.9  # honoured the server's 1 s, not the tiny backoff
     assert calls(emu, "GET", "/files")[-2:] == [429, 200]
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
@@ -32,27 +33,29 @@ def test_429_retry_after_seconds(
 
 
 def test_429_retry_after_http_date(client: Client, emu: Any) -> None:
-    client.files()
+    expected = client.files()
     emu.inject(
         path="*/files", method="GET", status=429, retry_after=1, retry_after_http_date=True, times=1
     )
-    assert client.files()
+    assert client.files() == expected
     assert calls(emu, "GET", "/files")[-2:] == [429, 200]
+    assert fired(emu) == [1]
 
 
 def test_503_is_retried(client: Client, emu: Any) -> None:
-    client.imports()
+    expected = client.imports()
     emu.inject(path="*/imports", method="GET", status=503, times=2)
-    assert client.imports()
+    assert client.imports() == expected
     assert calls(emu, "GET", "/imports")[-3:] == [503, 503, 200]
+    assert fired(emu) == [2]
 
 
 def test_409_busy_is_retried_on_idempotent_requests_only(client: Client, emu: Any) -> None:
     # A busy model answers 409 (reference §10.19): a GET may simply be asked again, a task
     # start may not (the server may already have queued it).
-    client.imports()
+    expected = client.imports()
     emu.inject(path="*/imports", method="GET", status=409, times=2)
-    assert client.imports()
+    assert client.imports() == expected
     assert calls(emu, "GET", "/imports")[-3:] == [409, 409, 200]
     ref = client.model_ref()
     emu.inject(path="*/imports/112000000001/tasks", method="POST", status=409, times=1)
@@ -61,6 +64,7 @@ def test_409_busy_is_retried_on_idempotent_requests_only(client: Client, emu: An
             "POST", f"{ref.path}/imports/112000000001/tasks", json={"localeName": "en_US"}
         )
     assert calls(emu, "POST", "/tasks") == [409]
+    assert fired(emu) == [2, 1]
 
 
 def test_persistent_503_becomes_server_error(client: Client, emu: Any) -> None:
@@ -70,6 +74,7 @@ def test_persistent_503_becomes_server_error(client: Client, emu: Any) -> None:
         client.imports()
     assert info.value.status == 503 and info.value.method == "GET"
     assert calls(emu, "GET", "/imports").count(503) == 5  # the policy's 5 attempts
+    assert fired(emu) == [5]
 
 
 def test_persistent_429_becomes_rate_limited(client: Client, emu: Any) -> None:
@@ -77,6 +82,7 @@ def test_persistent_429_becomes_rate_limited(client: Client, emu: Any) -> None:
     emu.inject(path="*/exports", method="GET", status=429, times=None)
     with pytest.raises(RateLimitedError):
         client.exports()
+    assert fired(emu) == [calls(emu, "GET", "/exports").count(429)] == [5]
 
 
 def test_task_start_post_is_not_retried_on_5xx(client: Client, emu: Any) -> None:
@@ -101,9 +107,9 @@ def test_task_start_post_is_retried_on_429(client: Client, emu: Any) -> None:
 
 
 def test_dropped_connection_on_get_is_retried(client: Client, emu: Any) -> None:
-    client.processes()
+    expected = client.processes()
     emu.inject(path="*/processes", method="GET", drop=True, times=1)
-    assert client.processes()
+    assert client.processes() == expected
     assert len(calls(emu, "GET", "/processes")) == 3  # warm-up, dropped, retried
 
 

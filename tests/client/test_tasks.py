@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from faultcheck import fired
 from pyanaplan import Client
 from pyanaplan.errors import TaskFailedError, TaskTimeoutError
 
@@ -197,6 +198,7 @@ def test_status_polling_survives_transient_errors(emu: Any, client: Client) -> N
     emu.inject(path="*/imports/*/tasks/*", method="GET", status=503, times=3)
     client.upload(GOOD_SALES, file="Sales.csv")
     assert client.run_import(SALES_IMPORT).successful is True
+    assert fired(emu) == [3]  # three polls in a row failed, and the wait carried on
 
 
 def test_action_runs(emu: Any, client: Client) -> None:
@@ -243,7 +245,7 @@ def test_replaced_dump_is_a_warning_not_a_crash(
     client.upload(BAD_SALES, file="Sales.csv")
     first = client.run_import(SALES_IMPORT, check=False, dump_dir=tmp_path / "a")
     second = client.run_import(SALES_IMPORT, check=False, dump_dir=tmp_path / "b")
-    assert first.dump_paths and second.dump_paths
+    assert (len(first.dump_paths), len(second.dump_paths)) == (1, 1)
     # The second run replaced the first run's dump (§4.7.1): the server answers 404 for it.
     with caplog.at_level(logging.WARNING, logger="pyanaplan.tasks"):
         old = client.task("import", SALES_IMPORT, first.task_id, dump_dir=tmp_path / "c")

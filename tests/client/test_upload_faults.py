@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from faultcheck import fired
 from pyanaplan import Client
 from pyanaplan.errors import TransferError
 
@@ -54,9 +55,10 @@ def test_chunk_put_faults_are_survived(emu: Any, client: Client, fault: dict[str
     emu.inject(path="*/chunks/*", method="PUT", **fault)
     round_trip(client, data)
     assert sorted(set(acknowledged_chunks(emu))) == ["0", "1", "2", "3", "4"]
+    assert fired(emu) == [fault["times"]]  # the faults really fired, every one of them
     statuses = [r["status"] for r in emu.requests() if "/chunks/" in r["path"]]
     if "status" in fault:
-        assert statuses.count(fault["status"]) == fault["times"]  # the faults really fired
+        assert statuses.count(fault["status"]) == fault["times"]
 
 
 def test_persistent_throttling_shrinks_the_window_and_still_finishes(
@@ -77,6 +79,7 @@ def test_persistent_throttling_shrinks_the_window_and_still_finishes(
         if r["method"] == "PUT" and r["path"].endswith("/chunks/2")
     ]
     assert statuses.count(429) == 6 and statuses[-1] == 204
+    assert fired(emu) == [6]
 
 
 def test_complete_and_chunk_count_faults(emu: Any, client: Client) -> None:
@@ -84,6 +87,7 @@ def test_complete_and_chunk_count_faults(emu: Any, client: Client) -> None:
     emu.inject(path="*/files/113000000003", method="POST", status=503, times=1)
     emu.inject(path="*/complete", method="POST", drop=True, times=1)
     round_trip(client, data)
+    assert fired(emu) == [1, 1]
 
 
 def test_a_chunk_that_keeps_failing_fails_the_upload(emu: Any, client: Client) -> None:
@@ -94,3 +98,8 @@ def test_a_chunk_that_keeps_failing_fails_the_upload(emu: Any, client: Client) -
     assert info.value.hint
     # Not completed: no silent success.
     assert not [r for r in emu.requests() if r["path"].endswith("/complete")]
+    # Every attempt at chunk 1 was faulted, and there were attempts.
+    attempts = [
+        r["status"] for r in emu.requests() if r["method"] == "PUT" and r["path"].endswith("/1")
+    ]
+    assert fired(emu) == [len(attempts)] and len(attempts) > 1 and set(attempts) == {503}

@@ -118,11 +118,25 @@ def test_model_info(http: httpx2.Client) -> None:
         assert http.get(f"/models/{unknown}").status_code == 404
 
 
-@pytest.mark.parametrize("kind", ["files", "imports", "exports", "actions", "processes"])
-def test_files_imports_exports_actions_processes(http: httpx2.Client, kind: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "known_id"),
+    [
+        ("files", REGIONS_FILE),
+        ("imports", SALES_IMPORT),
+        ("exports", SALES_EXPORT),
+        ("actions", DELETE_ACTION),
+        ("processes", LOAD_PROCESS),
+    ],
+)
+def test_files_imports_exports_actions_processes(
+    http: httpx2.Client, api: Any, kind: str, known_id: str
+) -> None:
     items = ok(http.get(f"{MODEL}/{kind}"))
-    assert isinstance(items, list) and items
-    assert all({"id", "name"} <= set(item) for item in items)
+    assert isinstance(items, list)  # a bare array, not the /2/0 envelope
+    # The same catalog as /2/0 lists, in the same order.
+    v2 = api.get(f"/2/0{MODEL}/{kind}").json()[kind]
+    assert [(i["id"], i["name"]) for i in items] == [(i["id"], i["name"]) for i in v2]
+    assert known_id in {i["id"] for i in items}
 
 
 def test_chunk_metadata(http: httpx2.Client) -> None:

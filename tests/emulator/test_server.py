@@ -17,6 +17,8 @@ from pathlib import Path
 import httpx2
 from emu_http import BASE, SALES_FILE, SALES_IMPORT, make_api, wait_task
 
+from faultcheck import fired
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -34,6 +36,8 @@ def test_two_emulators_side_by_side() -> None:
             assert cb.get(f"{BASE}/files/{SALES_FILE}").content.startswith(b"Product,Region")
             a.inject(path="*", status=500, times=5)
             assert cb.get("/2/0/users/me").status_code == 200
+            assert ca.get("/2/0/users/me").status_code == 500
+            assert b.faults() == [] and fired(a) == [1]  # a's rule saw only a's request
     assert not Path(a.data_dir).exists()
 
 
