@@ -101,13 +101,19 @@ class Client:
 
     Args:
         profile: Profile name in config.toml (else ANAPLAN_PROFILE, else `default_profile`).
-        user, password: Basic authentication.
-        certificate, private_key, key_password: CA certificate authentication (PEM/DER paths,
-            or a .p12/.pfx as `certificate` with its password as `key_password`).
+        user: User email for basic authentication.
+        password: Password for basic authentication.
+        certificate: CA certificate for certificate authentication (PEM or DER path), or a
+            .p12/.pfx bundle with its password as `key_password` and no `private_key`.
+        private_key: Private key for `certificate` (PEM or DER path, PKCS#8 or PKCS#1).
+        key_password: Password of an encrypted key or of a .p12/.pfx bundle.
         token: A token obtained elsewhere (used as is, not renewed or revoked).
         region: Region preset such as "US1", "EU3", "AU1" (sets all three service origins).
-        api_url, auth_url, oauth_url: Service origins, e.g. "https://api.anaplan.com".
-        workspace, model: Defaults for calls that take a workspace/model (name or ID).
+        api_url: Integration API origin, e.g. "https://api.anaplan.com".
+        auth_url: Authentication service origin, e.g. "https://auth.anaplan.com".
+        oauth_url: OAuth service origin, e.g. "https://us1a.app.anaplan.com".
+        workspace: Default workspace (name or ID) for calls that take one.
+        model: Default model (name or ID) for calls that take one.
         verify: TLS verification (None = settings, default on).
         ca_bundle: PEM file of CA certificates to trust (corporate proxies).
         proxy: Proxy URL; HTTP(S)_PROXY/NO_PROXY from the environment apply as well.
@@ -460,11 +466,26 @@ class Client:
         """Upload a path, binary file object, bytes or iterator of bytes to a model file.
 
         Args:
-            source: What to upload.
+            source: What to upload: a path, a binary file object, bytes or an iterator of bytes.
             file: Target file name or ID; defaults to the source path's base name.
+            workspace: Workspace name or ID; defaults to the client's.
+            model: Model name or ID; defaults to the client's.
+            chunk_size: Bytes of source per chunk (1 MiB–50 MB); None for the default (10 MiB).
+                Grown automatically to stay within 1,000 chunks.
+            concurrency: Chunks in flight at once (1–16); None for the default (4).
+            compress: Gzip each chunk (a source small enough for one PUT is never gzipped).
+            compress_level: Gzip level 0–9; None for the default (1).
+            resume: Reuse and keep resume state, so a rerun after a crash sends only the
+                missing chunks.
             create: Create the file when no file has that name (otherwise an error, so a typo
                 never creates a stray file, §10.13).
-            Others: see `pyanaplan.transfer.upload.upload_file`.
+            align_rows: Cut chunks after the last newline, so each chunk holds whole rows.
+            on_progress: `on_progress(done_bytes, total_bytes)`; may be called from worker
+                threads (one call at a time); total is None for streams; may go backwards when
+                a chunk is resent.
+
+        Returns:
+            An `UploadResult`: the file, its size, the chunks sent and skipped.
 
         Raises:
             ConfigError: No file name and the source is not a path.

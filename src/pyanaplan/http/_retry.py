@@ -58,9 +58,9 @@ def parse_retry_after(
 class RetryPolicy:
     """How to retry transient failures: 429, 409 (busy), 5xx and connection errors.
 
-    Backoff is exponential with full jitter: attempt n waits random() * min(max_backoff_s,
-    base_s * 2**n), unless the server sent Retry-After (then that, capped). No attempt starts
-    after `deadline_s` has passed since the first one.
+    Backoff is exponential with full jitter: attempt n waits
+    `random() * min(max_backoff_s, base_s * 2**n)`, unless the server sent Retry-After (then
+    that, capped). No attempt starts after `deadline_s` has passed since the first one.
 
     Attributes:
         attempts: Total tries including the first (1 disables retries).
@@ -69,7 +69,9 @@ class RetryPolicy:
         deadline_s: Overall time budget for one request including retries.
         max_retry_after_s: Cap on a server-requested Retry-After.
         statuses: HTTP statuses that are retryable for idempotent requests.
-        sleep, clock, random: Injected for tests (clock is monotonic seconds; random in [0, 1)).
+        sleep: Sleeps the given seconds; injected for tests.
+        clock: Monotonic seconds; injected for tests.
+        random: A float in [0, 1) for the jitter; injected for tests.
     """
 
     attempts: int = 5

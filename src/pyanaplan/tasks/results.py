@@ -64,7 +64,22 @@ _PREFIX_KIND = {"112": "import", "116": "export", "117": "action", "118": "proce
 
 @dataclass(frozen=True)
 class TaskCounts:
-    """Row counts reported by the task; None where the server reported nothing."""
+    """Row counts reported by the task; None where the server reported nothing.
+
+    Each field sums one kind of count over the result's `details[].values` (and, on a
+    process, over its nested results).
+
+    Attributes:
+        rows_successful: Rows loaded (`successRowCount`).
+        rows_failed: Rows rejected (`failedCount`, else `errorRowCount`).
+        rows_ignored: Rows skipped without failing, e.g. values for calculated line items
+            (`ignoredCount`).
+        created: Items or cells created (`createdCount`, else `successCreateCount`).
+        updated: Items or cells updated (`updatedCount`, else `successUpdateCount`).
+        total: Rows read from the source (`totalRowCount`).
+        rows_invalid: Rows with invalid values (`invalidCount`).
+        rows_with_warnings: Rows loaded with a warning (`warningsRowCount`).
+    """
 
     rows_successful: int | None = None
     rows_failed: int | None = None
