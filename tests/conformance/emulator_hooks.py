@@ -19,7 +19,7 @@ import httpx2
 from certs import issue_pem
 
 DEMO_USER = "demo@pyanaplan.example"
-DEMO_PASSWORD = "demo-password"  # the demo spec's published credential (docs/architecture.md §3.1)
+DEMO_PASSWORD = "demo-password"  # the demo spec's published credential (docs/emulator-spec.md)
 WORKSPACE_ID = "8a81b09d5e3f2c1a015e3f2c1a000001"
 MODEL_ID = "5B2E6F0C8A7D4E1F9C3B2A1D0E9F8C7B"
 SANDBOX_MODEL_ID = "6C3F7A1D9B8E4F2A0D4C3B2E1F0A9D8C"

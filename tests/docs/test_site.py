@@ -18,11 +18,16 @@ from pathlib import Path
 import pytest
 
 import pyanaplan
+from pyanaplan.cli._errors import EXIT_CODES
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "docs" / "reference"
 #: `::: pyanaplan.Name` directives: the names a reference page documents.
 DIRECTIVE = re.compile(r"^::: pyanaplan\.(\w+)\s*$", re.MULTILINE)
+#: A relative Markdown link: [text](target) with no scheme.
+LINK = re.compile(r"\]\((?![a-z]+:)([^)\s]+)\)")
+#: A row of an exit-code table: | `N` | ….
+EXIT_ROW = re.compile(r"^\|\s*`?(\d+)`?\s*\|", re.MULTILINE)
 
 pytestmark = pytest.mark.skipif(
     any(importlib.util.find_spec(m) is None for m in ("mkdocs", "material", "mkdocstrings")),
@@ -78,3 +83,27 @@ def test_the_reference_pages_render_every_public_name(site: Path) -> None:
         if f'id="pyanaplan.{name}"' not in html:
             missing.append(f"{page.name}: pyanaplan.{name}")
     assert missing == []
+
+
+def test_the_cli_page_documents_every_exit_code() -> None:
+    text = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+    documented = {int(code) for code in EXIT_ROW.findall(text)}
+    assert set(EXIT_CODES) <= documented
+
+
+def test_the_readme_links_resolve() -> None:
+    """The README is not part of the site, so mkdocs does not check its links: every relative
+    link must name a file of the repository and, with an anchor, a heading of that page."""
+    from markdown.extensions.toc import slugify
+
+    broken = []
+    for target in LINK.findall((REPO / "README.md").read_text(encoding="utf-8")):
+        path, _, anchor = target.partition("#")
+        page = REPO / path
+        if not page.exists():
+            broken.append(target)
+        elif anchor:
+            headings = re.findall(r"^#+ (.+)$", page.read_text(encoding="utf-8"), re.MULTILINE)
+            if anchor not in {slugify(heading, "-") for heading in headings}:
+                broken.append(target)
+    assert broken == []

@@ -10,7 +10,7 @@ endpoints [that] finds no 500s and no hangs". This module is that run:
   line items, calendars...) is not emulated and would only answer 404, so it is left out to keep
   the run short.
 * Each generated case is sent to the session emulator with a real demo token. Path parameters
-  are swapped for the demo spec's IDs (docs/architecture.md §3.1) in most cases, so the requests
+  are swapped for the demo spec's IDs (docs/emulator-spec.md) in most cases, so the requests
   reach real workspaces, models, files, imports, exports, actions and processes instead of
   stopping at a 404; the rest stay random.
 * The only checks are the ones the issue names: no 5xx (`not_a_server_error`) and no hang (every
@@ -72,7 +72,7 @@ BULK_PATH = (
 # Optimizer solution logs (.../optimizeActions/{actionId}/tasks/...) are not bulk, not emulated.
 NOT_BULK_PATH = r"/optimizeActions/"
 
-# Demo spec IDs (docs/architecture.md §3.1) that generated path parameters are swapped for.
+# Demo spec IDs (docs/emulator-spec.md) that generated path parameters are swapped for.
 DEMO_IDS: dict[str, list[str]] = {
     "workspaceId": ["8a81b09d5e3f2c1a015e3f2c1a000001"],
     # Sales Planning twice: it holds every object below; Finance Sandbox only shares some IDs.

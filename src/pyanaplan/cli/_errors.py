@@ -1,7 +1,7 @@
 """The one table that turns library errors into a message, a next step and an exit code.
 
-The README's exit-code table is written by hand from `EXIT_CODES` below;
-`tests/cli/test_units.py` checks that every code here is documented there.
+The exit-code tables of docs/cli.md and the README are written by hand from `EXIT_CODES` below;
+`tests/docs/test_site.py` and `tests/cli/test_units.py` check that every code here is in them.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-#: Exit codes, documented once here and in the README.
+#: Exit codes, documented once here and in docs/cli.md (summarised in the README).
 EXIT_OK = 0
 EXIT_TASK_FAILED = 1
 EXIT_USAGE = 2

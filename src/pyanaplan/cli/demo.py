@@ -387,7 +387,7 @@ class Demo:
             return
         sales = self.opts.output_dir / "sales.csv"
         lines = [
-            "# The same flow against your tenant (basic auth; see README for certificates):",
+            "# The same flow against your tenant (basic auth; others: docs/getting-started.md):",
             "export ANAPLAN_USER=you@example.com ANAPLAN_PASSWORD='...'  # or: pyanaplan login",
             "export ANAPLAN_REGION=EU1   # optional; US1 hosts by default",
             'export ANAPLAN_WORKSPACE="Your Workspace" ANAPLAN_MODEL="Your Model"',

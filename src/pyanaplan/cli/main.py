@@ -1,7 +1,7 @@
 """The `pyanaplan` command: the root app, its global options, and the command groups.
 
 Errors from the library are turned into one `Error: …` sentence, a hint and a documented exit
-code (see `_errors.py` and the README's exit-code table) by `_ErrorMappingGroup`, so the same
+code (see `_errors.py` and the exit-code table of docs/cli.md) by `_ErrorMappingGroup`, so the same
 mapping applies under typer's test runner and the installed entry point.
 """
 
