@@ -16,12 +16,12 @@ demo: $(STAMP)
 	$(BIN)/pyanaplan demo
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench docs/hooks
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench docs/hooks
+	$(BIN)/ruff format --check src tests bench docs/hooks
 
 # The documentation site, into site/ (strict: a broken link or reference fails the build).
 docs: $(STAMP)
