@@ -79,7 +79,7 @@ def test_the_reference_pages_render_every_public_name(site: Path) -> None:
     for name, page in documented_names().items():
         if name not in pyanaplan.__all__:  # a module rendered for its docstring, e.g. errors
             continue
-        html = (site / "reference" / page.stem / "index.html").read_text(encoding="utf-8")
+        html = (site / "reference" / f"{page.stem}.html").read_text(encoding="utf-8")
         if f'id="pyanaplan.{name}"' not in html:
             missing.append(f"{page.name}: pyanaplan.{name}")
     assert missing == []
@@ -120,6 +120,6 @@ def test_the_cli_page_has_a_section_for_every_command(site: Path) -> None:
     spec.loader.exec_module(hook)
     paths = [path for path, _, _ in hook.commands()]
     assert {"pyanaplan upload", "pyanaplan imports", "pyanaplan emulator serve"} <= set(paths)
-    html = (site / "cli" / "index.html").read_text(encoding="utf-8")
+    html = (site / "cli.html").read_text(encoding="utf-8")
     missing = [path for path in paths if f'id="{path.replace(" ", "-")}"' not in html]
     assert missing == []
