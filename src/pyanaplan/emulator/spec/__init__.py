@@ -1,6 +1,7 @@
 """The emulator's spec: YAML -> frozen pydantic models, every problem reported at once.
 
-`load_spec(None)` reads the packaged ``specs/demo.yaml``. The YAML shape is documented in
+`load_spec(None)` reads the packaged ``specs/demo.yaml``. The YAML format is documented in
+docs/emulator-spec.md; how this package reads it and how to extend it, in
 docs/architecture.md §3.1. Modules: ``base.py`` (field types, IDs, how problems are raised),
 ``structure.py`` (lists, modules), ``actions.py`` (files, imports, exports, actions,
 processes), ``model.py`` (`ModelSpec`, its lookups), ``checks.py`` (a model's cross-references),
