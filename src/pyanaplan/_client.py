@@ -557,10 +557,18 @@ class Client:
             NameNotFoundError, AmbiguousNameError: The file name does not pick one file.
             TransferError, APIError, TransportError: The download failed.
         """
+        from pyanaplan.tasks.run import export_output_version
         from pyanaplan.transfer.download import download_file
 
         ref = self.model_ref(model, workspace=workspace)
         found: File = self._resolve_in("file", file, ref)
+        version: Callable[[], str] | None = None
+        # An export's output has the export's id (§4.5.6) and changes only when the export runs:
+        # its tasks prove that chunks kept from an interrupted run are still current. Any other
+        # file has no such proof, so its download starts over when rerun.
+        if any(e.id == found.id for e in self._objects("export", ref)):
+            tasks = f"{ref.path}/exports/{found.id}/tasks"
+            version = lambda: export_output_version(self.session, tasks)  # noqa: E731
         return download_file(
             self.session,
             target,
@@ -571,6 +579,7 @@ class Client:
             concurrency=concurrency,
             resume=resume,
             on_progress=on_progress,
+            content_version=version,
         )
 
     def delete_file(

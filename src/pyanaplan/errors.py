@@ -15,10 +15,15 @@ AnaplanError
  │    └── ServerError                  5xx after retries (exit 5)
  ├── TaskFailedError(result)           task failed, was cancelled or rejected rows (exit 1)
  │    └── TaskTimeoutError             the wait ran out; the server task was cancelled
+ ├── AmbiguousTaskStartError(candidates)  a start's answer was lost and the task list cannot
+ │                                     say which new task is ours (exit 5)
  ├── TransferError                     size/chunk mismatch, stale resume state (exit 5)
  └── NameResolutionError(kind, query, candidates)           (exit 4)
       ├── NameNotFoundError
       └── AmbiguousNameError
+
+KeyboardInterrupt
+ └── TaskInterrupted(task_id, state, cancelled)   Ctrl-C during a task: what became of it (exit 130)
 ```
 
 Every error carries a `hint` saying what to do next. Messages and hints never contain secrets;
@@ -36,6 +41,7 @@ from typing import Any
 __all__ = [
     "APIError",
     "AmbiguousNameError",
+    "AmbiguousTaskStartError",
     "AnaplanError",
     "AuthenticationError",
     "BadRequestError",
@@ -50,6 +56,7 @@ __all__ = [
     "RateLimitedError",
     "ServerError",
     "TaskFailedError",
+    "TaskInterrupted",
     "TaskTimeoutError",
     "TransferError",
     "TransportError",
@@ -182,9 +189,20 @@ def _path_text(path: Any) -> str:
 
 
 class TransportError(AnaplanError):
-    """The request never got an HTTP answer: connection refused, timeout, TLS failure."""
+    """The request never got an HTTP answer: connection refused, timeout, TLS failure.
+
+    Attributes:
+        request_sent: False when the request certainly never left this machine (the connection
+            could not be made), so the server cannot have acted on it; None when unknown.
+    """
 
     default_hint = "Check the network, proxy settings and the API/auth URLs, then retry."
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, request_sent: bool | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.request_sent = request_sent
 
 
 class APIError(AnaplanError):
@@ -296,6 +314,72 @@ class TaskTimeoutError(TaskFailedError, TimeoutError):
     """
 
     default_hint = "Pass a longer timeout, or check why the task is slow (model busy?)."
+
+
+class AmbiguousTaskStartError(AnaplanError):
+    """A task start's answer was lost, and the task list does not say which task is ours.
+
+    Task lists include other users' tasks and name no user, so when more than one new task
+    appeared (or the only one cannot be ours), none of them is adopted: reporting another
+    task's result as ours would be a silent lie.
+
+    Attributes:
+        candidates: `{"id", "state"}` of each task that appeared since the start was sent.
+    """
+
+    default_hint = "List the tasks, check the candidates and cancel any you did not want."
+
+    def __init__(
+        self, message: str, *, candidates: Sequence[dict[str, str]] = (), hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.candidates = [dict(c) for c in candidates]
+
+
+class TaskInterrupted(KeyboardInterrupt):
+    """Ctrl-C while a task was being started or waited for, saying what became of the task.
+
+    A KeyboardInterrupt (so `except KeyboardInterrupt` still catches it), not an AnaplanError:
+    the user stopped us, nothing failed.
+
+    Attributes:
+        message: One sentence: what was interrupted and what the server task's state is.
+        hint: What to do next (the commands to check or cancel the task when it may still run).
+        task_id: The server task, when known.
+        state: The task's state as the server last confirmed it, or None when unknown.
+        cancelled: True only when the server confirmed CANCELLED or CANCELLING.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str = "",
+        task_id: str | None = None,
+        state: str | None = None,
+        cancelled: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.task_id = task_id
+        self.state = state
+        self.cancelled = cancelled
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_interrupt, (type(self), self.args, self.__dict__.copy()))
+
+
+def _rebuild_interrupt(
+    cls: type[TaskInterrupted], args: tuple[Any, ...], state: dict[str, Any]
+) -> TaskInterrupted:
+    error = cls.__new__(cls)
+    KeyboardInterrupt.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class TransferError(AnaplanError):

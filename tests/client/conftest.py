@@ -46,6 +46,35 @@ def client(emu: Any) -> Iterator[Client]:
         yield c
 
 
+@pytest.fixture(scope="session")
+def small_export_emulator() -> Iterator[Any]:
+    """A second emulator whose export outputs come in 64-byte chunks (multi-chunk from the demo
+    model's few rows), for export-output download and resume tests."""
+    from pyanaplan.emulator import Emulator
+
+    with Emulator(export_chunk_bytes=64) as emu:
+        yield emu
+
+
+@pytest.fixture
+def export_client(small_export_emulator: Any) -> Iterator[Client]:
+    """A Client of the demo user on `small_export_emulator`, reset before the test."""
+    emu = small_export_emulator
+    emu.reset()
+    user, password = emu.users[0]
+    with Client(
+        api_url=emu.api_url,
+        auth_url=emu.auth_url,
+        oauth_url=emu.oauth_url,
+        user=user,
+        password=password,
+        workspace=DEMO_WORKSPACE,
+        model=DEMO_MODEL,
+        retry=_fast_retry(),
+    ) as c:
+        yield c
+
+
 @pytest.fixture
 def fast_retry() -> Callable[..., RetryPolicy]:
     """Factory: a retry policy with tiny backoff (Retry-After is still honoured)."""

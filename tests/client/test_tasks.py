@@ -264,3 +264,98 @@ def test_refused_dump_chunk_list_falls_back_to_the_whole_dump(
     assert "Unknown Bike" in result.dump_paths[0].read_text()
     whole = [r for r in emu.requests() if r["method"] == "GET" and r["path"].endswith("/dump")]
     assert len(whole) == 1 and whole[0]["status"] == 200
+
+
+def test_lost_start_with_another_users_task_in_between_is_ambiguous_never_adopted(
+    emu: Any, client: Client, make_client: Any
+) -> None:
+    """Two users start the same import; our start's answer is lost after the server ran it.
+
+    Attempt 1 is refused (503, nothing created); while we wait to retry, the other user starts
+    the import; attempt 2 is run by the server but its answer is lost. Two tasks are new: the
+    other user's (older) and ours. Neither may be reported as ours.
+    """
+    from pyanaplan.errors import AmbiguousTaskStartError
+    from pyanaplan.tasks.start import start_task
+
+    emu.set_task_timing(steps=200, step_s=0.05)  # both stay running while we look
+    other_email, other_password = emu.users[1]
+    other = make_client(
+        user=other_email, password=other_password, workspace="Demo Workspace",
+        model="Sales Planning",
+    )  # fmt: skip
+    ref = client.model_ref()
+    import_id = client.resolve("import", SALES_IMPORT).id
+    emu.inject(path="*/imports/*/tasks", method="POST", status=503, times=1)
+    theirs: list[str] = []
+
+    def between_attempts(_seconds: float) -> None:
+        theirs.append(other.run_import(SALES_IMPORT, wait=False).task_id)
+        emu.inject(path="*/imports/*/tasks", method="POST", drop=True, times=1)
+
+    with pytest.raises(AmbiguousTaskStartError) as info:
+        start_task(
+            client.session,
+            "import",
+            workspace_id=ref.workspace_id,
+            model_id=ref.model_id,
+            object_id=import_id,
+            object_name=SALES_IMPORT,
+            sleep=between_attempts,
+        )
+    assert [r["status"] for r in task_posts(emu)] == [503, 200, "dropped"]  # faults fired
+    listed = {t.task_id for t in client.tasks("import", SALES_IMPORT)}
+    assert len(listed) == 2 and theirs[0] in listed
+    candidates = {c["id"] for c in info.value.candidates}
+    assert candidates == listed
+    assert all(task_id in str(info.value) for task_id in listed)
+    assert "ambiguous" in str(info.value)
+    assert "pyanaplan task import" in info.value.hint
+
+
+def test_lost_start_adopts_only_the_single_new_task(emu: Any, client: Client) -> None:
+    emu.inject(path="*/imports/*/tasks", method="POST", drop=True, times=1)
+    client.upload(GOOD_SALES, file="Sales.csv")
+    result = client.run_import(SALES_IMPORT)
+    (task,) = client.tasks("import", SALES_IMPORT)
+    assert result.task_id == task.task_id and result.successful is True
+    assert [r["status"] for r in task_posts(emu)] == ["dropped"]
+
+
+def test_lost_connection_while_waiting_names_the_task_and_the_command(
+    emu: Any, client: Client
+) -> None:
+    from pyanaplan.errors import ServerError
+
+    emu.set_task_timing(steps=100, step_s=0.1)
+    emu.inject(path="*/imports/*/tasks/*", method="GET", status=503, times=10_000)
+    with pytest.raises(ServerError) as info:
+        client.run_import(SALES_IMPORT)
+    (task,) = client.tasks("import", SALES_IMPORT)
+    assert task.task_id in str(info.value) and "may still be running" in str(info.value)
+    assert f"pyanaplan task import 'Sales from Sales.csv' {task.task_id}" in info.value.hint
+
+
+def test_dump_that_cannot_be_saved_keeps_the_task_result_with_a_warning(
+    emu: Any, client: Client, tmp_path: Path
+) -> None:
+    client.upload(BAD_SALES, file="Sales.csv")
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the dump directory should be")
+    with pytest.raises(TaskFailedError) as info:
+        client.run_import(SALES_IMPORT, dump_dir=blocker / "dumps")
+    result = info.value.result
+    assert result.task_id and result.counts.rows_failed == 3 and result.dump_paths == []
+    assert len(result.warnings) == 1 and "could not be saved" in result.warnings[0]
+    assert result.task_id in result.warnings[0]
+    # The same through `task --dump-dir`: the result, plus the warning.
+    again = client.task("import", SALES_IMPORT, result.task_id, dump_dir=blocker / "dumps")
+    assert again.successful is False and again.warnings
+
+
+def test_cancelling_a_finished_task_says_nothing_was_cancelled(emu: Any, client: Client) -> None:
+    client.upload(GOOD_SALES, file="Sales.csv")
+    done = client.run_import(SALES_IMPORT)
+    result = client.cancel_task("import", SALES_IMPORT, done.task_id)
+    assert result.state == "COMPLETE" and result.successful is True
+    assert result.warnings and "nothing was cancelled" in result.warnings[0]

@@ -257,14 +257,22 @@ def test_server_losing_chunks_restarts_the_upload(emu: Any, client: Client) -> N
     assert download_bytes(client, "Sales.csv") == data
 
 
-def test_resume_can_be_turned_off(emu: Any, client: Client) -> None:
+def test_restart_ignores_saved_state_but_can_itself_be_resumed(emu: Any, client: Client) -> None:
     data = csv_bytes(3 * MIB, seed=10)
     emu.inject(path="*/chunks/1", method="PUT", status=400, times=1)
     with pytest.raises(TransferError):
+        client.upload(data, file="Sales.csv", chunk_size=MIB, concurrency=1)
+    # A restart sends everything, whatever was saved…
+    emu.inject(path="*/chunks/2", method="PUT", status=400, times=1)
+    with pytest.raises(TransferError):
         client.upload(data, file="Sales.csv", chunk_size=MIB, concurrency=1, resume=False)
-    assert not list((client.settings.cache_dir / "uploads").glob("*.json"))
-    result = client.upload(data, file="Sales.csv", chunk_size=MIB, resume=False)
-    assert result.chunks_skipped == 0
+    # …and journals what it sent, so an interrupted restart resumes (chunks 0 and 1).
+    assert list((client.settings.cache_dir / "uploads").glob("*.json"))
+    resumed = client.upload(data, file="Sales.csv", chunk_size=MIB)
+    assert resumed.chunks_skipped == 2 and resumed.chunks_sent == 1
+    again = client.upload(data, file="Sales.csv", chunk_size=MIB, resume=False)
+    assert again.chunks_skipped == 0 and again.chunks_sent == 3
+    assert download_bytes(client, "Sales.csv") == data
 
 
 def test_many_small_chunks_in_parallel(emu: Any, client: Client) -> None:

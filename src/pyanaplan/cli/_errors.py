@@ -29,7 +29,8 @@ EXIT_CODES: dict[int, str] = {
     EXIT_AUTH: "authentication failed or access denied",
     EXIT_NOT_FOUND: "not found, or an ambiguous name (candidates printed)",
     EXIT_SERVER: "network or server error after retries",
-    EXIT_INTERRUPTED: "interrupted (the server task was cancelled)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C); the message says whether the server confirmed "
+    "that a running task was cancelled",
 }
 
 # Error class name -> (machine code, exit code, default hint). Looked up along the MRO by class
@@ -90,6 +91,11 @@ _TABLE: dict[str, tuple[str, int, str]] = {
         EXIT_SERVER,
         "Check your network, proxy and --api-url/--region settings.",
     ),
+    "AmbiguousTaskStartError": (
+        "ambiguous_task_start",
+        EXIT_SERVER,
+        "Check the candidate tasks listed above and cancel the ones you did not start.",
+    ),
     "TransferError": (
         "transfer",
         EXIT_SERVER,
@@ -110,6 +116,7 @@ class ErrorReport:
     hint: str
     candidates: list[dict[str, str]] = field(default_factory=list)
     dump_paths: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         """The `-o json` error document (one document on stdout)."""
@@ -119,6 +126,8 @@ class ErrorReport:
             body["candidates"] = self.candidates
         if self.dump_paths:
             body["dump_paths"] = self.dump_paths
+        if self.warnings:
+            body["warnings"] = self.warnings
         return {"error": body}
 
 
@@ -130,13 +139,14 @@ def exit_code_for(exc: BaseException) -> int:
 def report_for(exc: BaseException) -> ErrorReport:
     """Build the message, hint and exit code for an error raised by the library."""
     if isinstance(exc, KeyboardInterrupt):
-        return ErrorReport(
-            "interrupted",
-            EXIT_INTERRUPTED,
-            "Interrupted.",
-            "A running server task was cancelled; run an interrupted upload or download again "
-            "to resume it.",
+        # A TaskInterrupted says what the server confirmed about its task; a bare Ctrl-C came
+        # while no server task was ours (listing, uploading, downloading): say nothing of one.
+        message = str(getattr(exc, "message", "") or "") or "Interrupted."
+        hint = str(getattr(exc, "hint", "") or "") or (
+            "Run the same command again; an interrupted upload resumes from the chunks the "
+            "server already has."
         )
+        return ErrorReport("interrupted", EXIT_INTERRUPTED, _first_sentence(message), hint)
     if isinstance(exc, OSError) and _lookup(type(exc)) is None:
         # The library turns the OSErrors it expects into LocalFileError; any other one that
         # reaches here (a cache or config directory that cannot be written) is still a local
@@ -161,6 +171,7 @@ def report_for(exc: BaseException) -> ErrorReport:
         hint=hint,
         candidates=_candidates(exc),
         dump_paths=_dump_paths(exc),
+        warnings=_warnings(exc),
     )
 
 
@@ -202,6 +213,11 @@ def _candidate_dict(item: Any) -> dict[str, str]:
     if name is not None or ident is not None:
         return {"name": str(name), "id": str(ident)}
     return {"name": str(item)}
+
+
+def _warnings(exc: BaseException) -> list[str]:
+    result = getattr(exc, "result", None)
+    return [str(w) for w in getattr(result, "warnings", None) or []]
 
 
 def _dump_paths(exc: BaseException) -> list[str]:

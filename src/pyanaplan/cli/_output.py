@@ -176,6 +176,8 @@ class Output:
                 self.err.print(Text(f"  {label}" + (f" ({ident})" if ident else "")))
         for path in report.dump_paths:
             self.err.print(Text(f"Failure dump saved to {path}"), soft_wrap=True)
+        for warning in report.warnings:
+            self.warn(warning)
         if report.hint:
             self.err.print(Text.assemble(("Hint: ", "bold"), report.hint), soft_wrap=True)
         if self.format == "json":

@@ -31,8 +31,17 @@ _COUNT_KEYS = (
 )
 
 
-def render_task_result(output: Output, result: Any, *, title: str | None = None) -> None:
-    """Show a TaskResult: the `task` schema in JSON/CSV, a summary and its steps in a table."""
+def render_task_result(
+    output: Output, result: Any, *, title: str | None = None, warn: bool = True
+) -> None:
+    """Show a TaskResult: the `task` schema in JSON/CSV, a summary and its steps in a table.
+
+    With `warn`, its warnings go to stderr too (off when an error report will show them).
+    """
+    # Warnings (a dump that could not be saved, a cancel that found the task finished) go to
+    # stderr whatever the format, and even with -q: the result alone would hide them.
+    for warning in (getattr(result, "warnings", None) or []) if warn else []:
+        output.warn(str(warning))
     if output.stdout_is_data:
         return  # stdout carries the export's bytes; the command reports on stderr
     data = shape("task", result)
@@ -128,5 +137,5 @@ def rendered_on_failure(output: Output) -> Iterator[None]:
         yield
     except TaskFailedError as exc:
         if output.format == "table" and exc.result is not None:
-            render_task_result(output, exc.result)
+            render_task_result(output, exc.result, warn=False)
         raise

@@ -7,7 +7,10 @@ mapping applies under typer's test runner and the installed entry point.
 
 from __future__ import annotations
 
+import signal
+import threading
 import traceback
+from types import FrameType
 from typing import Any
 
 import typer
@@ -22,6 +25,41 @@ from pyanaplan.cli._output import Output
 _USAGE_HINT = "Run the command with --help to see its options."
 
 
+class _InterruptGuard:
+    """SIGINT while a command runs: the first two raise KeyboardInterrupt, later ones are ignored.
+
+    The first Ctrl-C stops the command (and cancels its server task); a second one stops waiting
+    for the cancel to be confirmed (the library reports that). Anything after that would only
+    cut our own reporting short, or kill the process by signal instead of exit code 130, so it
+    is ignored. Installed only in the main thread (signal handlers cannot be set elsewhere).
+    """
+
+    #: Keep ignoring SIGINT after the command (the console script is about to exit; a Ctrl-C
+    #: during interpreter shutdown would otherwise end the process by signal).
+    keep_after_exit = False
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.reporting = False
+        self.previous: Any = None
+        self.installed = threading.current_thread() is threading.main_thread()
+        if self.installed:
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, _signum: int, _frame: FrameType | None) -> None:
+        self.count += 1
+        if self.count <= 2 and not self.reporting:
+            raise KeyboardInterrupt
+
+    def restore(self) -> None:
+        if not self.installed:
+            return
+        if self.count and self.keep_after_exit:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        else:
+            signal.signal(signal.SIGINT, self.previous)
+
+
 class _ErrorMappingGroup(TyperGroup):
     """Root group that maps library errors and Ctrl-C to a message and an exit code."""
 
@@ -31,6 +69,13 @@ class _ErrorMappingGroup(TyperGroup):
         inherit_global_options(self)
 
     def invoke(self, ctx: typer.Context) -> Any:
+        guard = _InterruptGuard()
+        try:
+            return self._invoke(ctx, guard)
+        finally:
+            guard.restore()
+
+    def _invoke(self, ctx: typer.Context, guard: _InterruptGuard) -> Any:
         try:
             result = super().invoke(ctx)
             # Log out inside the mapping, so a failing logout is reported like any error.
@@ -50,8 +95,9 @@ class _ErrorMappingGroup(TyperGroup):
             _close(ctx, quietly=True)
             raise
         except KeyboardInterrupt as exc:
-            _close(ctx, quietly=True)
+            guard.reporting = True  # one more Ctrl-C must not cut the warning short
             _report(ctx, exc)
+            _close(ctx, quietly=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except Exception as exc:
             _close(ctx, quietly=True)
@@ -120,6 +166,7 @@ _register()
 
 def main() -> None:
     """Entry point of the `pyanaplan` console script."""
+    _InterruptGuard.keep_after_exit = True
     app()
 
 

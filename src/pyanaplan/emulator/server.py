@@ -70,6 +70,8 @@ class Emulator:
         control_token: what ``/__emulator__/`` requests must send in ``X-Emulator-Token``; None
             (the default) makes a fresh random one, readable as `control_token` once started.
             The Python controls below need no token.
+        export_chunk_bytes: size of export output chunks (tests use small ones to get
+            multi-chunk outputs from small models); None for the default.
     """
 
     def __init__(
@@ -84,8 +86,10 @@ class Emulator:
         task_step_s: float = 0.0,
         oauth_interval_s: float = 5.0,
         control_token: str | None = None,
+        export_chunk_bytes: int | None = None,
     ) -> None:
         self._spec = spec
+        self._export_chunk_bytes = export_chunk_bytes
         self._data_dir_arg = Path(data_dir) if data_dir is not None else None
         self.host = host
         self._port = port
@@ -146,6 +150,11 @@ class Emulator:
             task_step_s=self._task_step_s,
             oauth_interval_s=self._oauth_interval_s,
             control_token=self._control_token,
+            **(
+                {"export_chunk_bytes": self._export_chunk_bytes}
+                if self._export_chunk_bytes is not None
+                else {}
+            ),
         )
         self.app = create_app(settings)
         ssl_kwargs: dict[str, Any] = {}

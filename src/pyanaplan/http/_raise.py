@@ -254,6 +254,23 @@ def transport_error(
     where = f"{method} {safe_url(url)}"
     proxy_hint = "Check that the proxy runs and is reachable, or fix --proxy / HTTPS_PROXY / "
     proxy_hint += "HTTP_PROXY / ALL_PROXY (NO_PROXY lists hosts reached directly)."
+    error = _transport_error(exc, where, url, proxy, proxy_hint)
+    if isinstance(
+        exc, httpx2.ConnectError | httpx2.ConnectTimeout | httpx2.PoolTimeout | httpx2.ProxyError
+    ):
+        # No connection (or no tunnel), so the request never left: the server cannot have acted
+        # on it. A task start that failed this way started nothing (tasks/run.py relies on it).
+        error.request_sent = False
+    return error
+
+
+def _transport_error(
+    exc: httpx2.HTTPError,
+    where: str,
+    url: httpx2.URL | str,
+    proxy: str | None,
+    proxy_hint: str,
+) -> TransportError:
     if proxy is not None and isinstance(
         exc, httpx2.ConnectError | httpx2.ConnectTimeout | httpx2.ProxyError
     ):

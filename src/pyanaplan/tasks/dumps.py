@@ -11,12 +11,12 @@ in one GET. A 204 means there is no dump. A 404 means it expired or was replaced
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 
 from pyanaplan.errors import APIError, NotFoundError
 from pyanaplan.http._session import ApiSession
 from pyanaplan.tasks.results import TaskResult
+from pyanaplan.transfer._local_names import safe_file_name
 from pyanaplan.transfer.download import download_chunked
 
 __all__ = ["DEFAULT_DUMP_DIR_NAME", "default_dump_dir", "download_dumps"]
@@ -26,8 +26,6 @@ log = logging.getLogger(__name__)
 #: Dumps go to `./anaplan-dumps/` unless the caller names a directory: next to where the user
 #: ran the job, where they will look for it.
 DEFAULT_DUMP_DIR_NAME = "anaplan-dumps"
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 
 
 def default_dump_dir() -> Path:
@@ -122,5 +120,5 @@ def fetch_dump(session: ApiSession, dump_path: str, target: Path, *, label: str)
 
 
 def _file_name(name: str, task_id: str) -> str:
-    safe = _UNSAFE.sub("_", name).strip(" .") or "dump"
-    return f"{safe[:80]} - {task_id}.csv"
+    # Server names (an import called "../x") never leave the dump directory.
+    return safe_file_name(f"{safe_file_name(name, fallback='dump', max_bytes=80)} - {task_id}.csv")

@@ -139,6 +139,8 @@ class TaskResult:
         cancelled_by: Who cancelled the task, when it was cancelled.
         server_successful: `result.successful` exactly as the server sent it (None: no result).
         outcome: The decision about this result (status, counts, reasons); see `tasks.outcome`.
+        warnings: Things the caller must hear that did not change the task's outcome, e.g. a
+            failure dump that could not be saved, or a cancel that found the task finished.
     """
 
     task_id: str
@@ -159,6 +161,7 @@ class TaskResult:
     cancelled_by: str | None = None
     server_successful: bool | None = None
     outcome: TaskOutcome = field(default_factory=lambda: TaskOutcome(Outcome.UNFINISHED))
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def terminal(self) -> bool:

@@ -1,10 +1,9 @@
-"""Start, wait for, inspect and cancel import/export/action/process tasks (reference §4.6).
+"""Run, inspect and cancel import/export/action/process tasks (reference §4.6).
 
-Starting a task is the one call that must never be repeated blindly (§10.27): a retried POST can
-run an import twice. The task ids are listed just before the first POST; after an ambiguous failure
-(connection lost, timeout, 5xx) the task list is checked for a task whose id was not there before
-another start is attempted. Only ids are compared: the server's `creationTime` is never compared
-with our own clock, which may be skewed by minutes.
+`run_task` starts a task (`start.py`: never twice by accident), waits for it (`wait.py`), saves
+its failure dumps and, for an export, downloads its output. Ctrl-C at any point ends in a
+`TaskInterrupted` that says what the server confirmed: cancelled (CANCELLED or CANCELLING),
+finished anyway, or unknown, with the commands to check or cancel the task.
 """
 
 from __future__ import annotations
@@ -12,179 +11,66 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import time
-from collections.abc import Callable, Mapping, Sequence
+import shlex
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-from pyanaplan.errors import ConfigError, ServerError, TaskFailedError, TransportError
+from pyanaplan.errors import (
+    AnaplanError,
+    APIError,
+    ConfigError,
+    TaskFailedError,
+    TaskInterrupted,
+    TransferError,
+    TransportError,
+)
 from pyanaplan.http._session import ApiSession
 from pyanaplan.models.tasks import TaskStatus, TaskSummary, task_payload
+from pyanaplan.tasks._common import (
+    cancel_status,
+    get_status,
+    interrupted_task,
+    list_summaries,
+    task_commands,
+    task_label,
+    tasks_path,
+)
 from pyanaplan.tasks.dumps import download_dumps
 from pyanaplan.tasks.outcome import Outcome
-from pyanaplan.tasks.results import KINDS, TaskResult, parse_task_result
-from pyanaplan.tasks.wait import TaskTimeoutError, wait_for_task
+from pyanaplan.tasks.results import TaskResult, parse_task_result
+from pyanaplan.tasks.start import START_ATTEMPTS, mapping_parameters, start_task
+from pyanaplan.tasks.wait import (
+    CANCEL_STATES,
+    CancelOutcome,
+    TaskTimeoutError,
+    cancel_and_settle,
+    wait_for_task,
+)
 from pyanaplan.transfer.download import download_file
 from pyanaplan.transfer.progress import TaskProgressCallback
 
 __all__ = [
     "START_ATTEMPTS",
     "cancel_task",
+    "export_output_version",
     "get_task",
     "list_tasks",
     "mapping_parameters",
     "run_task",
     "start_task",
+    "task_commands",
 ]
 
 log = logging.getLogger(__name__)
-
-#: How many times a start is attempted when earlier attempts failed ambiguously and the task
-#: list showed no task created by them.
-START_ATTEMPTS = 3
-#: The only locale the API supports (§4.6.3).
-LOCALE = "en_US"
-
-
-def _tasks_path(kind: str, workspace_id: str, model_id: str, object_id: str) -> str:
-    try:
-        segment = KINDS[kind]
-    except KeyError:
-        raise ConfigError(f"Unknown task kind {kind!r}; use one of: {', '.join(KINDS)}.") from None
-    return f"/workspaces/{workspace_id}/models/{model_id}/{segment}/{object_id}/tasks"
-
-
-def _label(kind: str, object_name: str, object_id: str, model_id: str) -> str:
-    return f"{kind.capitalize()} '{object_name}' ({object_id}) in model {model_id}"
-
-
-def start_task(
-    session: ApiSession,
-    kind: str,
-    *,
-    workspace_id: str,
-    model_id: str,
-    object_id: str,
-    mapping: Mapping[str, str] | Sequence[Mapping[str, str]] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> str:
-    """Start a task and return its id, without ever starting it twice by accident.
-
-    Args:
-        session: The API session.
-        kind: "import", "export", "action" or "process".
-        workspace_id: Workspace id.
-        model_id: Model id.
-        object_id: Id of the import/export/action/process.
-        mapping: Import mapping parameters, `{"Dimension": "Item"}` (§4.6.3).
-        sleep: Sleep function between attempts (tests pass a fake).
-
-    Returns:
-        The task id.
-
-    Raises:
-        TransportError, ServerError: Every attempt failed and no task appeared in the list.
-        APIError: Any other error (not retried).
-    """
-    path = _tasks_path(kind, workspace_id, model_id, object_id)
-    body: dict[str, Any] = {"localeName": LOCALE}  # localeName first, as the docs ask (§4.6.3)
-    parameters = mapping_parameters(mapping)
-    if parameters:
-        body["mappingParameters"] = parameters
-    # Taken once, before the first attempt: a task created by an earlier attempt that shows up in
-    # the list only late is still recognised as ours by a later check.
-    known = _task_ids(session, path)
-    for attempt in range(1, START_ATTEMPTS + 1):
-        try:
-            response = session.request("POST", path, json=body, retry=False)
-        except (TransportError, ServerError) as exc:
-            adopted = _find_started(session, path, known=known)
-            if adopted is not None:
-                log.warning(
-                    "Starting the task failed ambiguously (%s); adopting task %s", exc, adopted
-                )
-                return adopted
-            if attempt == START_ATTEMPTS:
-                raise
-            log.warning("Starting the task failed (%s) and no task was created; retrying", exc)
-            sleep(0.5 * attempt)
-            continue
-        task = task_payload(response.json() if response.content else {})
-        task_id = task.get("taskId")
-        if not task_id:
-            raise ServerError(
-                "The server accepted the task start but returned no task id.",
-                status=response.status_code,
-                method="POST",
-                url=path,
-            )
-        return str(task_id)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def mapping_parameters(
-    mapping: Mapping[str, str] | Sequence[Mapping[str, str]] | None,
-) -> list[dict[str, str]]:
-    """`mappingParameters` from `{"Dim": "Item"}`, or from a list of such dicts or of
-    `{"entityType": …, "entityName": …}` dicts (the API's own shape)."""
-    if not mapping:
-        return []
-    items = [mapping] if isinstance(mapping, Mapping) else list(mapping)
-    out: list[dict[str, str]] = []
-    for item in items:
-        if not isinstance(item, Mapping):
-            raise ConfigError(
-                "A mapping is {'Dimension': 'Item'} or a list of such dicts.",
-                hint="Example: mapping={'Version': 'Actual'}.",
-            )
-        if "entityType" in item and "entityName" in item:
-            out.append(
-                {"entityType": str(item["entityType"]), "entityName": str(item["entityName"])}
-            )
-            continue
-        out.extend({"entityType": str(k), "entityName": str(v)} for k, v in item.items())
-    return out
-
-
-def _task_ids(session: ApiSession, path: str) -> frozenset[str]:
-    """The ids of the tasks the server lists now (the baseline for `_find_started`)."""
-    return frozenset(
-        str(item["taskId"])
-        for item in session.paged(path, "tasks")
-        if isinstance(item, dict) and item.get("taskId")
-    )
-
-
-def _find_started(session: ApiSession, path: str, *, known: frozenset[str]) -> str | None:
-    """The task our ambiguous start created, if any: one whose id is not in `known`.
-
-    Several new tasks mean another client (task lists include other users' tasks, §10.18) started
-    one too since our baseline; ours was posted right after the baseline was taken, so the
-    earliest new one is most likely ours. Residual race: if another client's start lands between
-    our listing and our POST, we adopt its task and ours runs unobserved. Only the server's own
-    `creationTime` values are compared with each other, never with our clock.
-    """
-    new = [
-        TaskSummary.model_validate(item)
-        for item in session.paged(path, "tasks")
-        if isinstance(item, dict) and item.get("taskId") and str(item["taskId"]) not in known
-    ]
-    if not new:
-        return None
-    # A task without creationTime sorts last; ties keep list order (stable sort).
-    return min(new, key=lambda t: (t.creation_time is None, t.creation_time or 0)).task_id
 
 
 def list_tasks(
     session: ApiSession, kind: str, *, workspace_id: str, model_id: str, object_id: str
 ) -> list[TaskSummary]:
     """The tasks of an import/export/action/process (may include other users' tasks, §10.18)."""
-    path = _tasks_path(kind, workspace_id, model_id, object_id)
+    path = tasks_path(kind, workspace_id, model_id, object_id)
     return [TaskSummary.model_validate(item) for item in session.paged(path, "tasks")]
-
-
-def _get_status(session: ApiSession, path: str, task_id: str) -> TaskStatus:
-    return TaskStatus.model_validate(task_payload(session.get_json(f"{path}/{task_id}")))
 
 
 def get_task(
@@ -200,19 +86,52 @@ def get_task(
 ) -> TaskResult:
     """The current state of one task; with `dump_dir`, download its failure dumps too.
 
+    A dump that cannot be saved (unwritable directory, network) does not hide the task's
+    result: it is returned with a warning in `TaskResult.warnings`.
+
     Raises:
         NotFoundError: No such task.
     """
-    path = _tasks_path(kind, workspace_id, model_id, object_id)
+    path = tasks_path(kind, workspace_id, model_id, object_id)
     result = parse_task_result(
-        _get_status(session, path, task_id), kind=kind, object_id=object_id, object_name=object_name
+        get_status(session, path, task_id), kind=kind, object_id=object_id, object_name=object_name
     )
     if dump_dir is not None and result.outcome.dumps_available:
+        result = _with_dumps(
+            session, result, workspace_id=workspace_id, model_id=model_id, dump_dir=dump_dir
+        )
+    return result
+
+
+def _with_dumps(
+    session: ApiSession,
+    result: TaskResult,
+    *,
+    workspace_id: str,
+    model_id: str,
+    dump_dir: Path | None,
+) -> TaskResult:
+    """`result` with its dumps downloaded, or with a warning saying why they could not be.
+
+    The task's own outcome (its id, counts, success) matters more than its dump: a dump that
+    cannot be written must never turn a finished task into an unrelated error.
+    """
+    try:
         dumps = download_dumps(
             session, result, workspace_id=workspace_id, model_id=model_id, dump_dir=dump_dir
         )
-        result = dataclasses.replace(result, dump_paths=dumps)
-    return result
+    except (AnaplanError, OSError) as exc:
+        reason = getattr(exc, "message", None) or getattr(exc, "strerror", None) or str(exc)
+        where = f" to {dump_dir}" if dump_dir is not None else ""
+        warning = (
+            f"The failure dump of task {result.task_id} could not be saved{where}: "
+            f"{str(reason).rstrip('.')}. Save it later with `pyanaplan task {result.kind} "
+            f"{shlex.quote(result.object_name or result.object_id)} {result.task_id} "
+            "--dump-dir DIR`."
+        )
+        log.warning("%s", warning)
+        return dataclasses.replace(result, warnings=[*result.warnings, warning])
+    return dataclasses.replace(result, dump_paths=dumps)
 
 
 def cancel_task(
@@ -225,15 +144,17 @@ def cancel_task(
     object_name: str,
     task_id: str,
 ) -> TaskResult:
-    """Ask the server to cancel a task; returns its state right after (CANCELLING or CANCELLED).
+    """Ask the server to cancel a task; returns its state right after.
 
+    The state is CANCELLING or CANCELLED when the cancel took hold; a task that had already
+    finished stays COMPLETE, and the result then carries a warning saying nothing was cancelled.
     Cancelling is not guaranteed to stop a task (§4.6.6): poll `get_task` to see how it ended.
     """
-    path = _tasks_path(kind, workspace_id, model_id, object_id)
+    path = tasks_path(kind, workspace_id, model_id, object_id)
     response = session.request("DELETE", f"{path}/{task_id}")
     payload = task_payload(response.json()) if response.content else {}
     if not payload.get("taskId"):
-        return get_task(
+        result = get_task(
             session,
             kind,
             workspace_id=workspace_id,
@@ -242,9 +163,24 @@ def cancel_task(
             object_name=object_name,
             task_id=task_id,
         )
-    return parse_task_result(
-        TaskStatus.model_validate(payload), kind=kind, object_id=object_id, object_name=object_name
-    )
+    else:
+        result = parse_task_result(
+            TaskStatus.model_validate(payload),
+            kind=kind,
+            object_id=object_id,
+            object_name=object_name,
+        )
+    if result.state not in CANCEL_STATES:
+        label = task_label(kind, object_name, object_id, model_id)
+        done = "had already finished" if result.state == "COMPLETE" else "is"
+        warning = (
+            f"Task {task_id} of {label} {done} ({result.state}); nothing was cancelled."
+            if result.state == "COMPLETE"
+            else f"Task {task_id} of {label} is {result.state}: the server did not confirm "
+            "the cancel."
+        )
+        result = dataclasses.replace(result, warnings=[*result.warnings, warning])
+    return result
 
 
 def run_task(
@@ -281,7 +217,8 @@ def run_task(
         wait: Wait for the task to end; False returns right after starting it.
         timeout_s: Give up after this many seconds: the server task is cancelled and awaited,
             then `TaskTimeoutError` is raised. None waits as long as it takes.
-        dump_dir: Where failure dumps go; None for `./anaplan-dumps`.
+        dump_dir: Where failure dumps go; None for `./anaplan-dumps`. A dump that cannot be
+            saved leaves a warning in `TaskResult.warnings`; the task's outcome stands.
         check: Raise `TaskFailedError` when the outcome is not accepted (dumps already saved);
             False returns every result for the caller to inspect (`result.outcome`).
         accept_partial: Accept a load that rejected rows (outcome PARTIAL): no error, the
@@ -297,22 +234,84 @@ def run_task(
     Raises:
         TaskFailedError: The task failed, was cancelled, or rejected rows without
             `accept_partial` (unless `check=False`); the message names the counts.
-        TaskTimeoutError: `timeout_s` passed (the server task was cancelled).
-        KeyboardInterrupt: Re-raised after cancelling the server task.
-        AnaplanError: Starting or polling failed.
+        TaskTimeoutError: `timeout_s` passed (the server task was asked to cancel).
+        AmbiguousTaskStartError: The start's answer was lost and no task is provably ours.
+        TaskInterrupted: Ctrl-C; says whether the server confirmed the cancel.
+        AnaplanError: Starting or polling failed (a lost connection while waiting names the
+            task id and the commands to check it).
     """
-    path = _tasks_path(kind, workspace_id, model_id, object_id)
-    label = _label(kind, object_name, object_id, model_id)
+    path = tasks_path(kind, workspace_id, model_id, object_id)
+    label = task_label(kind, object_name, object_id, model_id)
     task_id = start_task(
         session,
         kind,
         workspace_id=workspace_id,
         model_id=model_id,
         object_id=object_id,
+        object_name=object_name,
         mapping=mapping,
     )
     log.info("Started %s: task %s", label, task_id)
+    if not wait:
+        return TaskResult(
+            task_id=task_id,
+            kind=kind,
+            object_id=object_id,
+            object_name=object_name,
+            state="NOT_STARTED",
+            successful=None,
+        )
+    try:
+        return _wait_and_collect(
+            session,
+            kind,
+            path=path,
+            label=label,
+            task_id=task_id,
+            workspace_id=workspace_id,
+            model_id=model_id,
+            object_id=object_id,
+            object_name=object_name,
+            timeout_s=timeout_s,
+            dump_dir=dump_dir,
+            check=check,
+            accept_partial=accept_partial,
+            fail_on_ignored=fail_on_ignored,
+            on_task_progress=on_task_progress,
+            download_to=download_to,
+        )
+    except TaskInterrupted:
+        raise
+    except KeyboardInterrupt:
+        # Ctrl-C outside the poll loop (right after the start, or while saving dumps or the
+        # export's output): the same cancel, reported by what the server confirms.
+        outcome = cancel_and_settle(
+            lambda: get_status(session, path, task_id),
+            lambda: cancel_status(session, path, task_id),
+            f"{label} (task {task_id})",
+        )
+        raise interrupted_task(kind, object_name, label, task_id, outcome) from None
 
+
+def _wait_and_collect(
+    session: ApiSession,
+    kind: str,
+    *,
+    path: str,
+    label: str,
+    task_id: str,
+    workspace_id: str,
+    model_id: str,
+    object_id: str,
+    object_name: str,
+    timeout_s: float | None,
+    dump_dir: Path | None,
+    check: bool,
+    accept_partial: bool,
+    fail_on_ignored: bool,
+    on_task_progress: TaskProgressCallback | None,
+    download_to: str | os.PathLike[str] | IO[bytes] | None,
+) -> TaskResult:
     def parse(status: TaskStatus) -> TaskResult:
         return parse_task_result(
             status,
@@ -323,53 +322,77 @@ def run_task(
             fail_on_ignored=fail_on_ignored,
         )
 
-    if not wait:
-        return TaskResult(
-            task_id=task_id,
-            kind=kind,
-            object_id=object_id,
-            object_name=object_name,
-            state="NOT_STARTED",
-            successful=None,
-        )
-
     def on_status(status: TaskStatus) -> None:
         if on_task_progress is not None:
             on_task_progress(status.progress, status.current_step)
 
-    def on_timeout(status: TaskStatus | None) -> BaseException:
-        last = parse(status) if status is not None else None
+    def on_timeout(last: TaskStatus | None, outcome: CancelOutcome) -> BaseException:
+        final = outcome.status or last
+        result = parse(final) if final is not None else None
+        where = f"{label} (task {task_id}) did not finish within {timeout_s:g} s"
+        if outcome.confirmed:
+            return TaskTimeoutError(
+                f"{where}; it was cancelled and is {outcome.state}.", result=result
+            )
+        why = (
+            f"the cancel request failed ({_reason(outcome.error)})"
+            if outcome.error is not None
+            else f"the server did not confirm the cancel (state {outcome.state or 'unknown'})"
+        )
         return TaskTimeoutError(
-            f"{label} (task {task_id}) did not finish within {timeout_s:g} s; it was cancelled"
-            + (f" and is now {last.state}." if last is not None else "."),
-            result=last,
+            f"{where}, and it may still be running: {why}.",
+            result=result,
+            hint=task_commands(kind, object_name, task_id),
         )
 
-    status = wait_for_task(
-        lambda: _get_status(session, path, task_id),
-        cancel=lambda: _cancel_status(session, path, task_id),
-        label=f"{label} (task {task_id})",
-        timeout_s=timeout_s,
-        on_status=on_status,
-        on_timeout=on_timeout,
-    )
+    def on_interrupt(_last: TaskStatus | None, outcome: CancelOutcome) -> BaseException:
+        return interrupted_task(kind, object_name, label, task_id, outcome)
+
+    try:
+        status = wait_for_task(
+            lambda: get_status(session, path, task_id),
+            cancel=lambda: cancel_status(session, path, task_id),
+            label=f"{label} (task {task_id})",
+            timeout_s=timeout_s,
+            on_status=on_status,
+            on_timeout=on_timeout,
+            on_interrupt=on_interrupt,
+        )
+    except TaskFailedError:
+        raise
+    except AnaplanError as exc:
+        # Polling gave up (connection lost, server errors): the task itself may run on.
+        raise _with_context(
+            exc,
+            f"Lost track of {label} (task {task_id}) while waiting for it, and it may still be "
+            f"running: {exc.message}",
+            task_commands(kind, object_name, task_id),
+        ) from exc
     result = parse(status)
     # Keyed on the outcome, not on `successful`: a server that says `successful: true` next to
     # `failureDumpAvailable: true` still gets its dump downloaded.
     if result.outcome.dumps_available:
-        dumps = download_dumps(
+        result = _with_dumps(
             session, result, workspace_id=workspace_id, model_id=model_id, dump_dir=dump_dir
         )
-        result = dataclasses.replace(result, dump_paths=dumps)
     if result.successful and kind == "export" and download_to is not None:
-        downloaded = download_file(
-            session,
-            download_to,
-            workspace_id=workspace_id,
-            model_id=model_id,
-            file_id=object_id,  # an export's output file has the export's id (§4.5.6)
-            file_name=object_name,
-        )
+        try:
+            downloaded = download_file(
+                session,
+                download_to,
+                workspace_id=workspace_id,
+                model_id=model_id,
+                file_id=object_id,  # an export's output file has the export's id (§4.5.6)
+                file_name=object_name,
+                content_version=lambda: export_output_version(session, path),
+            )
+        except AnaplanError as exc:
+            raise _with_context(
+                exc,
+                f"{label} (task {task_id}) completed, but its output could not be downloaded: "
+                f"{exc.message}",
+                exc.hint,
+            ) from exc
         result = dataclasses.replace(result, output_path=downloaded.path)
     if check and not result.outcome.accepted:
         raise TaskFailedError(
@@ -378,10 +401,45 @@ def run_task(
     return result
 
 
-def _cancel_status(session: ApiSession, path: str, task_id: str) -> TaskStatus | None:
-    response = session.request("DELETE", f"{path}/{task_id}")
-    payload = task_payload(response.json()) if response.content else {}
-    return TaskStatus.model_validate(payload) if payload.get("taskId") else None
+def export_output_version(session: ApiSession, tasks_path: str) -> str:
+    """A token that changes whenever the export's output file may have been rewritten.
+
+    The output is written by the export's tasks, so the token is built from the newest COMPLETE
+    task and every task not yet terminal (by any user: the list names no user, and a rerun by
+    another user may share the output). A new run, or a queued one finishing, changes it.
+    """
+    tasks = list(list_summaries(session, tasks_path).values())
+    complete = [t for t in tasks if t.task_state == "COMPLETE"]
+    newest = max(complete, key=lambda t: t.creation_time or 0, default=None)
+    relevant = [t for t in tasks if t.task_state not in ("COMPLETE", "CANCELLED")]
+    if newest is not None:
+        relevant.append(newest)
+    parts = sorted(f"{t.task_id}:{t.task_state}" for t in relevant)
+    return "export-tasks:" + ",".join(parts)
+
+
+def _reason(error: BaseException | None) -> str:
+    text = getattr(error, "message", None) or str(error)
+    return str(text).rstrip(".")
+
+
+def _with_context(exc: AnaplanError, message: str, hint: str) -> AnaplanError:
+    """The same kind of error (same class and fields), with a message that names the task."""
+    if isinstance(exc, APIError):
+        return type(exc)(
+            message,
+            status=exc.status,
+            code=exc.code,
+            request_id=exc.request_id,
+            method=exc.method,
+            url=exc.url,
+            hint=hint,
+        )
+    if isinstance(exc, TransportError):
+        return TransportError(message, hint=hint, request_sent=exc.request_sent)
+    if isinstance(exc, TransferError | ConfigError):
+        return type(exc)(message, hint=hint)
+    return AnaplanError(message, hint=hint)
 
 
 def _failure_message(result: TaskResult, model_id: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from pyanaplan.errors import (
     RateLimitedError,
@@ -23,6 +24,7 @@ from pyanaplan.models.tasks import TaskStatus
 from pyanaplan.tasks.results import TERMINAL_STATES
 
 __all__ = [
+    "CANCEL_STATES",
     "CANCEL_WAIT_S",
     "MAX_TRANSIENT_ERRORS",
     "POLL_CAP_S",
@@ -30,7 +32,9 @@ __all__ = [
     "POLL_INITIAL_S",
     "POLL_STEADY_FOR_S",
     "POLL_STEADY_S",
+    "CancelOutcome",
     "TaskTimeoutError",
+    "cancel_and_settle",
     "poll_delays",
     "wait_for_task",
 ]
@@ -53,6 +57,8 @@ POLL_CAP_S = 5.0
 MAX_TRANSIENT_ERRORS = 5
 #: How long to wait for a task to end after cancelling it.
 CANCEL_WAIT_S = 30.0
+#: States that confirm a cancel took hold: the task is stopping or has stopped.
+CANCEL_STATES = frozenset({"CANCELLED", "CANCELLING"})
 
 _TRANSIENT = (TransportError, ServerError, RateLimitedError)
 
@@ -82,6 +88,32 @@ def poll_delays(
         delay = min(delay * factor, cap_s)
 
 
+@dataclass(frozen=True)
+class CancelOutcome:
+    """What became of a cancel request, as far as the server confirmed it.
+
+    Attributes:
+        status: The task's status after the cancel request (its answer, or the last poll), or
+            None when the server told us nothing.
+        error: Why the cancel request itself failed (then the task may run on), or None.
+        interrupted: A second Ctrl-C cut the cancel (or the wait for it to settle) short.
+    """
+
+    status: TaskStatus | None = None
+    error: BaseException | None = None
+    interrupted: bool = False
+
+    @property
+    def state(self) -> str | None:
+        """The task state the server last reported after the cancel, or None."""
+        return self.status.task_state if self.status is not None else None
+
+    @property
+    def confirmed(self) -> bool:
+        """True only when the server said CANCELLED or CANCELLING: the task is being stopped."""
+        return self.state in CANCEL_STATES
+
+
 def wait_for_task(
     fetch: Callable[[], TaskStatus],
     *,
@@ -89,7 +121,8 @@ def wait_for_task(
     label: str,
     timeout_s: float | None = None,
     on_status: Callable[[TaskStatus], None] | None = None,
-    on_timeout: Callable[[TaskStatus | None], BaseException] | None = None,
+    on_timeout: Callable[[TaskStatus | None, CancelOutcome], BaseException] | None = None,
+    on_interrupt: Callable[[TaskStatus | None, CancelOutcome], BaseException] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     delays: Iterator[float] | None = None,
@@ -102,8 +135,10 @@ def wait_for_task(
         label: Names the task in messages and logs.
         timeout_s: Overall limit in seconds; None waits as long as it takes.
         on_status: Called with each new status (progress reporting).
-        on_timeout: Builds the exception raised on timeout from the last status; the default
-            is a `TaskTimeoutError` carrying the status.
+        on_timeout: Builds the exception raised on timeout from the last status seen and what
+            the cancel achieved; the default is a `TaskTimeoutError`.
+        on_interrupt: Builds the exception raised on Ctrl-C (after cancelling) the same way; the
+            default re-raises the KeyboardInterrupt.
         sleep: Sleep function (tests pass a fake).
         clock: Monotonic clock (tests pass a fake).
         delays: Poll schedule; defaults to `poll_delays()`.
@@ -113,8 +148,8 @@ def wait_for_task(
 
     Raises:
         TaskTimeoutError (or what `on_timeout` builds): The timeout passed; the server task was
-            cancelled and awaited (for at most `CANCEL_WAIT_S`).
-        KeyboardInterrupt: Re-raised after cancelling and awaiting the server task.
+            asked to cancel and awaited (for at most `CANCEL_WAIT_S`).
+        KeyboardInterrupt (or what `on_interrupt` builds): Ctrl-C, after the same cancel.
         TransportError, ServerError, RateLimitedError: More than `MAX_TRANSIENT_ERRORS` status
             requests in a row failed.
         APIError: Any other error from the status request.
@@ -152,44 +187,62 @@ def wait_for_task(
                 return status
     except KeyboardInterrupt:
         log.warning("Interrupted: cancelling %s on the server", label)
-        _cancel_and_settle(fetch, cancel, label, sleep, clock)
-        raise
+        outcome = cancel_and_settle(fetch, cancel, label, sleep=sleep, clock=clock)
+        if on_interrupt is None:
+            raise
+        raise on_interrupt(last, outcome) from None
     # Timed out.
     log.warning("%s did not finish within %.1f s; cancelling it", label, timeout_s or 0.0)
-    final = _cancel_and_settle(fetch, cancel, label, sleep, clock) or last
-    if final is not None and final.task_state == "COMPLETE":
+    outcome = cancel_and_settle(fetch, cancel, label, sleep=sleep, clock=clock)
+    if outcome.state == "COMPLETE" and outcome.status is not None:
         # It finished while we were cancelling: its result is real, so report it.
-        return final
+        return outcome.status
     if on_timeout is not None:
-        raise on_timeout(final)
-    raise TaskTimeoutError(
-        f"{label} did not finish within {timeout_s:g} s; it was cancelled.", result=final
+        raise on_timeout(last, outcome)
+    final = outcome.status or last
+    what = (
+        f"it was cancelled ({outcome.state})"
+        if outcome.confirmed
+        else "cancelling it was not confirmed, so it may still be running"
     )
+    raise TaskTimeoutError(f"{label} did not finish within {timeout_s:g} s; {what}.", result=final)
 
 
-def _cancel_and_settle(
+def cancel_and_settle(
     fetch: Callable[[], TaskStatus],
     cancel: Callable[[], TaskStatus | None],
     label: str,
-    sleep: Callable[[float], None],
-    clock: Callable[[], float],
-) -> TaskStatus | None:
-    """Cancel the server task and wait (bounded) for it to reach a terminal state."""
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> CancelOutcome:
+    """Cancel the server task and wait (bounded) for it to reach a terminal state.
+
+    Never raises: a failed cancel, a failed status poll and a second Ctrl-C are all reported in
+    the returned `CancelOutcome`, so the caller can say exactly what the server confirmed.
+    """
     try:
         status = cancel()
-    except Exception as exc:  # the caller raises its own error next; report this one
+    except KeyboardInterrupt:
+        log.warning("Interrupted again: not waiting for %s to be cancelled", label)
+        return CancelOutcome(interrupted=True)
+    except Exception as exc:  # reported to the user by the caller, with what to do
         log.warning("Could not cancel %s: %s", label, exc)
-        return None
+        return CancelOutcome(error=exc)
     deadline = clock() + CANCEL_WAIT_S
     delays = poll_delays(initial_s=0.1, cap_s=2.0)
-    while status is None or status.task_state not in TERMINAL_STATES:
-        remaining = deadline - clock()
-        if remaining <= 0:
-            log.warning("%s was still %s after cancelling", label, status and status.task_state)
-            break
-        sleep(min(next(delays), remaining))
-        try:
-            status = fetch()
-        except Exception as exc:
-            log.warning("Status of %s after cancelling unavailable: %s", label, exc)
-    return status
+    try:
+        while status is None or status.task_state not in TERMINAL_STATES:
+            remaining = deadline - clock()
+            if remaining <= 0:
+                log.warning("%s was still %s after cancelling", label, status and status.task_state)
+                break
+            sleep(min(next(delays), remaining))
+            try:
+                status = fetch()
+            except Exception as exc:
+                log.warning("Status of %s after cancelling unavailable: %s", label, exc)
+    except KeyboardInterrupt:
+        log.warning("Interrupted again: not waiting for %s to be cancelled", label)
+        return CancelOutcome(status=status, interrupted=True)
+    return CancelOutcome(status=status)

@@ -1,15 +1,18 @@
-"""Resume state for uploads: which chunks of which source the server has acknowledged.
+"""Resume state for transfers: which chunks an interrupted upload or download already moved.
 
-One small JSON file per (API origin, workspace, model, file name) under `<cache_dir>/uploads/`.
-It records the source's identity (size, mtime and a content fingerprint), how it was cut (chunk
-size, count, compression, row alignment), the server file id, the chunks done and a digest of
-each acknowledged chunk's source bytes (a rerun re-reads every chunk anyway and re-sends any whose
-bytes changed: size, mtime and the edge fingerprint miss an edit in the middle of a file whose
-mtime was kept, e.g. by `cp -p` or `rsync -t`). A journal that
+Uploads (`UploadJournal`): one small JSON file per (API origin, workspace, model, file name)
+under `<cache_dir>/uploads/`. It records the source's identity (size, mtime and a content
+fingerprint), how it was cut (chunk size, count, compression, row alignment), the server file id,
+the chunks done and a digest of each acknowledged chunk's source bytes (a rerun re-reads every
+chunk anyway and re-sends any whose bytes changed: size, mtime and the edge fingerprint miss an
+edit in the middle of a file whose mtime was kept, e.g. by `cp -p` or `rsync -t`). A journal that
 does not match the current source and settings, or that is older than the server keeps an open
 upload (48 h, §10.15), is thrown away. Files are written atomically (temporary file + rename,
 mode 0600) so a crash at any instant leaves either the old or the new state, never a torn one.
 Nothing secret goes in: ids, sizes, hashes and chunk numbers only.
+
+Downloads (`DownloadJournal`): a sidecar next to `<target>.part`, kept only for content whose
+version the caller can prove unchanged on a rerun (see the class docstring).
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_VERSION = 1
+# Version 2 ties kept chunks to a content version; version 1 sidecars are never resumed.
+_DOWNLOAD_VERSION = 2
 # Version 2 added the per-chunk digests; version 1 upload journals are discarded (sent again).
 _UPLOAD_VERSION = 2
 #: Uploaded content lives 48 h on the server (§4.4); resume state older than that is useless.
@@ -256,9 +260,13 @@ def _write_atomic(path: Path, payload: bytes) -> None:
 class DownloadJournal:
     """Which chunks of a download are already in `<target>.part` (a sidecar `.part.json`).
 
-    It records the resource, a digest of the server's chunk id list, how many chunks were written
-    in order, the `.part` length at that point and a digest of the last written chunk (a rerun
-    fetches that chunk again and compares, to notice a file replaced on the server meanwhile).
+    It records the resource, the *content version* the kept chunks belong to, a digest of the
+    server's chunk id list, how many chunks were written in order and the `.part` length at that
+    point. A rerun keeps those chunks only when the caller can name the same content version
+    again (for an export's output: the same export tasks, see `tasks.run.export_output_version`).
+    Nothing else is proof that the server still holds those bytes: chunk counts, sizes and sampled
+    chunks all stay the same when a file is replaced by one of the same shape, so a download
+    without a content version keeps no journal and a rerun starts over.
 
     Saved after every chunk, cheaply: the record is padded to a fixed size and written in place
     with one `pwrite` (a rename per chunk costs milliseconds on slow disks). A process killed at
@@ -266,48 +274,50 @@ class DownloadJournal:
     a process crash.
     """
 
-    def __init__(self, path: Path, source: str, chunk_ids: list[str]) -> None:
+    def __init__(self, path: Path, source: str, chunk_ids: list[str], version: str) -> None:
         self.path = path
         self.source = source
+        self.version = version
         self.ids_digest = _ids_digest(chunk_ids)
         self.chunk_ids = list(chunk_ids)
         self.done = 0
         self.part_size = 0
-        self.last_sha256 = ""
         self._fd: int | None = None
 
     @classmethod
-    def open(cls, path: Path, source: str, chunk_ids: list[str]) -> DownloadJournal:
-        """Load the sidecar if it describes the same resource and chunk list, else a fresh one."""
-        journal = cls(path, source, chunk_ids)
+    def open(cls, path: Path, source: str, chunk_ids: list[str], version: str) -> DownloadJournal:
+        """Load the sidecar if it describes the same resource, content version and chunk list,
+        else a fresh one."""
+        journal = cls(path, source, chunk_ids, version)
         data = _read(path)
         if data is None:
             return journal
         try:
             if (
-                data.get("version") == _VERSION
+                data.get("version") == _DOWNLOAD_VERSION
                 and data.get("source") == source
+                and data.get("content_version") == version
                 and data.get("chunk_ids") == journal.ids_digest
             ):
                 journal.done = int(data["done"])
                 journal.part_size = int(data["part_size"])
-                journal.last_sha256 = str(data["last_sha256"])
+            else:
+                log.info("Discarding download resume state %s: the server content changed", path)
         except (KeyError, TypeError, ValueError):
-            journal.done, journal.part_size, journal.last_sha256 = 0, 0, ""
+            journal.done, journal.part_size = 0, 0
         return journal
 
-    def record(self, part_size: int, chunk_digest: str) -> None:
+    def record(self, part_size: int) -> None:
         """One more chunk is in the `.part` file (flushed), which is now `part_size` bytes."""
         self.done += 1
         self.part_size = part_size
-        self.last_sha256 = chunk_digest
         body = {
-            "version": _VERSION,
+            "version": _DOWNLOAD_VERSION,
             "source": self.source,
+            "content_version": self.version,
             "chunk_ids": self.ids_digest,
             "done": self.done,
             "part_size": self.part_size,
-            "last_sha256": self.last_sha256,
         }
         payload = json.dumps(body, sort_keys=True).encode("utf-8")
         if len(payload) > _RECORD_SIZE:  # an absurdly long source path: fall back to a rename
@@ -327,7 +337,7 @@ class DownloadJournal:
 
     def reset(self) -> None:
         """Start over: nothing is written yet."""
-        self.done, self.part_size, self.last_sha256 = 0, 0, ""
+        self.done, self.part_size = 0, 0
         self.discard()
 
     def discard(self) -> None:

@@ -4,10 +4,19 @@ Flow (reference §4.5.5, §4.5.6):
 
 1. `GET …/chunks` lists the chunk ids. One chunk or none: `GET` the whole resource instead.
 2. Chunks are fetched with bounded parallelism (at most `concurrency` held in memory) and written
-   in order to `<target>.part`. After each chunk, a sidecar `<target>.part.json` records progress,
-   so a rerun continues after the last written chunk.
+   in order to `<target>.part`.
 3. At the end the chunk list is fetched again (it must be unchanged), the `.part` file is synced
    and renamed over the target atomically. A failure never leaves a truncated target.
+
+Resume across runs never returns content the server no longer holds. The API offers no size,
+date or checksum for a file, and a file replaced by one of the same shape keeps its chunk ids, so
+chunks kept from an earlier run are proven current only through a *content version* the caller
+supplies: for an export's output, the export's tasks (`tasks.run.export_output_version`): a new
+run of the export changes it. With a content version, a sidecar `<target>.part.json` records
+progress after each chunk, and a rerun keeps the chunks only if the version is the same; the
+version is checked again before the rename, so content rewritten during the download is never
+committed. Without one (an uploaded file), nothing ties kept chunks to the server's current
+content, so a rerun fetches every chunk again.
 
 Dumps (`tasks/dumps.py`) use the same `download_chunked` with their own paths: one code path.
 """
@@ -15,7 +24,6 @@ Dumps (`tasks/dumps.py`) use the same `download_chunked` with their own paths: o
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import time
@@ -75,6 +83,7 @@ def download_file(
     concurrency: int | None = None,
     resume: bool = True,
     on_progress: ProgressCallback | None = None,
+    content_version: Callable[[], str] | None = None,
 ) -> DownloadResult:
     """Download a file's content to a path or a binary file object.
 
@@ -87,15 +96,21 @@ def download_file(
         file_id: File id (an export's output file has the export's id, §4.5.6).
         file_name: The file's name, for messages.
         concurrency: Chunks fetched at once (1–16); None for the default.
-        resume: Continue an interrupted download of the same file into the same target.
+        resume: Continue an interrupted download of the same content into the same target
+            (only possible with `content_version`); False starts over but still records
+            progress, so an interrupted restart can itself be resumed.
         on_progress: `on_progress(done_bytes, None)`: chunk lists carry no sizes.
+        content_version: Returns a token that changes whenever the server content may have
+            changed (an export's tasks). It ties kept chunks to that content; without it a
+            rerun starts over, because nothing else proves the kept chunks are current.
 
     Returns:
         A `DownloadResult`.
 
     Raises:
         NotFoundError: The file does not exist or has no content for this user (§4.5.6).
-        TransferError: The chunk list changed during the download, or a size check failed.
+        TransferError: The chunk list or the content version changed during the download, or
+            a size check failed.
         ConfigError: Bad arguments.
     """
     base = f"/workspaces/{workspace_id}/models/{model_id}/files/{file_id}"
@@ -109,6 +124,7 @@ def download_file(
         concurrency=concurrency,
         resume=resume,
         on_progress=on_progress,
+        content_version=content_version,
     )
     assert result is not None  # files never answer 204
     return result
@@ -127,6 +143,7 @@ def download_chunked(
     on_progress: ProgressCallback | None = None,
     chunk_ids: list[str] | None = None,
     empty_ok: bool = False,
+    content_version: Callable[[], str] | None = None,
 ) -> DownloadResult | None:
     """Fetch a chunked resource (file or dump) into `target`.
 
@@ -138,10 +155,11 @@ def download_chunked(
         whole_path: Path that returns the whole content (used for 0–1 chunks).
         label: Names the resource in messages.
         concurrency: Chunks in flight (1–16); None for the default.
-        resume: Keep and reuse `.part` progress.
+        resume: Reuse `.part` progress of an earlier run (needs `content_version`).
         on_progress: Byte progress callback (total is None).
         chunk_ids: The chunk list when the caller already fetched it.
         empty_ok: A 204 on `whole_path` means "nothing to download" (dumps, §4.7.1): return None.
+        content_version: See `download_file`; None keeps no resume state.
 
     Returns:
         The result, or None when `empty_ok` and the server had nothing.
@@ -152,9 +170,16 @@ def download_chunked(
         raise ConfigError(
             f"Concurrency must be between 1 and {MAX_DOWNLOAD_CONCURRENCY} (got {workers})."
         )
+    version = content_version() if content_version is not None else None
     ids = chunk_ids if chunk_ids is not None else _list_ids(session, chunks_path)
     try:
-        sink = _Sink.open(target, resume=resume, source=f"{session.base_url}{chunks_path}", ids=ids)
+        sink = _Sink.open(
+            target,
+            resume=resume,
+            source=f"{session.base_url}{chunks_path}",
+            ids=ids,
+            version=version,
+        )
     except OSError as exc:
         raise _local_write_error(target, label, exc) from exc
     try:
@@ -168,11 +193,11 @@ def download_chunked(
             again = _list_ids(session, chunks_path)
             if again != ids:
                 sink.abandon()
-                raise TransferError(
-                    f"The {label} changed while it was downloading ({len(ids)} chunks before, "
-                    f"{len(again)} after).",
-                    hint="Download it again once nothing is writing to it.",
-                )
+                raise _changed(label, f"{len(ids)} chunks before, {len(again)} after")
+        if content_version is not None and content_version() != version:
+            # Rewritten while we read it (e.g. the export ran again): the bytes may be a mix.
+            sink.abandon()
+            raise _changed(label, "a new run may have rewritten it")
         path = sink.commit()
     except OSError as exc:
         # Local I/O (disk full, file too large, read-only target): one clear sentence, not a
@@ -193,12 +218,19 @@ def download_chunked(
     )
 
 
+def _changed(label: str, detail: str) -> TransferError:
+    return TransferError(
+        f"The {label} changed while it was downloading ({detail}); nothing was saved.",
+        hint="Download it again once nothing is writing to it.",
+    )
+
+
 def _local_write_error(target: Any, label: str, exc: OSError) -> LocalFileError:
     return local_file_error(
         exc,
         action=f"write the {label} to",
         path=target,
-        then="The download resumes where it stopped.",
+        then="Run the download again.",
     )
 
 
@@ -228,7 +260,7 @@ def _fetch_chunks(
     on_progress: ProgressCallback | None,
     label: str,
 ) -> None:
-    start = sink.resume_point(lambda chunk_id: _get_chunk(session, chunk_path(chunk_id)))
+    start = sink.resume_point()
     call_progress(on_progress, sink.size, None)
     if start < len(ids):
         log.debug("Fetching %d of %d chunks of %s", len(ids) - start, len(ids), label)
@@ -260,19 +292,6 @@ def _get_chunk(session: ApiSession, path: str) -> bytearray | memoryview:
     return session.get_body(path, timeout_s=_CHUNK_TIMEOUT_S)
 
 
-def _sample_digest(data: bytes) -> str:
-    """A cheap identity of a chunk: sha256 over its length and its first and last 64 KiB.
-
-    Enough to notice that the server file was replaced between two runs (new content differs at
-    the edges of a chunk), without hashing every byte twice.
-    """
-    edge = 64 * 1024
-    digest = hashlib.sha256(str(len(data)).encode())
-    digest.update(data[:edge])
-    digest.update(data[-edge:] if len(data) > edge else b"")
-    return digest.hexdigest()
-
-
 class _Sink:
     """Where downloaded bytes go: `<target>.part` (+ sidecar) or a caller's file object."""
 
@@ -295,7 +314,9 @@ class _Sink:
         self._abandoned = False
 
     @classmethod
-    def open(cls, target: Any, *, resume: bool, source: str, ids: list[str]) -> _Sink:
+    def open(
+        cls, target: Any, *, resume: bool, source: str, ids: list[str], version: str | None
+    ) -> _Sink:
         if hasattr(target, "write"):
             return cls(target, target=None, part=None, journal=None)
         if not isinstance(target, str | os.PathLike):
@@ -314,24 +335,33 @@ class _Sink:
         part = path.with_name(path.name + ".part")
         sidecar = part.with_name(part.name + ".json")
         journal: DownloadJournal | None = None
-        if resume:
-            journal = DownloadJournal.open(sidecar, source, ids)
+        if version is None:
+            # Nothing proves that chunks kept from an earlier run are still the server's content:
+            # no resume state, and a rerun starts over.
+            DownloadJournal(sidecar, source, ids, "").discard()
+        elif resume:
+            journal = DownloadJournal.open(sidecar, source, ids, version)
         else:
-            DownloadJournal(sidecar, source, ids).discard()
+            journal = DownloadJournal(sidecar, source, ids, version)
+            journal.reset()  # a restart still records progress, so it can itself be resumed
         keep = part.exists() and journal is not None and journal.done > 0
         fh = open(part, "r+b" if keep else "w+b")  # noqa: SIM115
         return cls(fh, target=path, part=part, journal=journal)
 
-    def resume_point(self, fetch: Callable[[str], bytes]) -> int:
-        """How many chunks of `.part` can be kept; truncates and re-hashes that prefix."""
+    def resume_point(self) -> int:
+        """How many chunks of `.part` can be kept; truncates and re-hashes that prefix.
+
+        The journal was opened only if its content version matches the server's current one,
+        which is the proof that the kept bytes are still the server's; here only the local file
+        is checked (it must hold at least what the journal says was written).
+        """
         journal = self.journal
         if journal is None or journal.done == 0 or self.part is None:
             self.restart()
             return 0
         on_disk = os.fstat(self.fh.fileno()).st_size
-        last_id = journal.chunk_ids[journal.done - 1]
-        if on_disk < journal.part_size or _sample_digest(fetch(last_id)) != journal.last_sha256:
-            log.info("Earlier partial download of %s is stale; starting over", self.target)
+        if on_disk < journal.part_size:
+            log.info("Earlier partial download of %s is incomplete; starting over", self.target)
             self.restart()
             return 0
         self.fh.truncate(journal.part_size)
@@ -373,7 +403,7 @@ class _Sink:
         if self.journal is not None:
             # The bytes must be in the file before the journal says they are.
             self.fh.flush()
-            self.journal.record(self.size, _sample_digest(data))
+            self.journal.record(self.size)
 
     def commit(self) -> Path | None:
         """Make the download visible: fsync + atomic rename of `.part` over the target."""

@@ -11,7 +11,13 @@ Flow for a source of known size above `SINGLE_PUT_MAX` (reference §4.5):
    file id must be the requested one: an unknown id makes the server create a stray file (§10.13).
 4. PUT the missing chunks, gzipped, in parallel (`_sender.py`); journal each acknowledgement.
 5. `POST …/complete` with a JSON body (§4.5.3, §10.14), then verify that the server's chunk list
-   is exactly `0…N-1`. Any mismatch raises `TransferError`: never a silent success.
+   is exactly `0…N-1`, and, for sources up to `VERIFY_CONTENT_MAX`, that the server's bytes hash
+   to what was sent. Any mismatch raises `TransferError`: never a silent success.
+
+Two uploads to the same file interleave their chunks. On one machine a lock per server file
+(`_lock.py`) makes the second wait briefly, then refuse. Across machines nothing in the protocol
+prevents it; the checks in step 5 catch a mix whose chunk count differs, and any mix of a small
+file; a large file mixed from two sources of the same chunk count is not detected.
 
 Small sources go up in one uncompressed PUT (§4.5.4). Iterators and other streams of unknown size
 use the same `-1`/complete protocol, read front to back, without resume.
@@ -46,6 +52,7 @@ from pyanaplan.transfer._journal import (
     UploadKey,
     chunk_digest,
 )
+from pyanaplan.transfer._lock import upload_lock
 from pyanaplan.transfer._sender import ChunkFailed, ChunkSender
 from pyanaplan.transfer._sources import KnownSizeSource, StreamSource, open_source
 from pyanaplan.transfer.plan import (
@@ -62,10 +69,19 @@ from pyanaplan.transfer.plan import (
 )
 from pyanaplan.transfer.progress import ProgressCallback, call_progress
 
-__all__ = ["MAX_CONCURRENCY", "UploadResult", "list_chunk_ids", "upload_file"]
+__all__ = [
+    "MAX_CONCURRENCY",
+    "VERIFY_CONTENT_MAX",
+    "UploadResult",
+    "list_chunk_ids",
+    "upload_file",
+]
 
 log = logging.getLogger(__name__)
 
+#: Sources up to this size are downloaded again after `complete` and compared by SHA-256: cheap
+#: enough to do always, and the only way to notice another machine's upload mixed into ours.
+VERIFY_CONTENT_MAX = 8 * 1024 * 1024
 # Read/write timeout for the complete call and the single PUT (per socket operation).
 _LONG_TIMEOUT_S = 300.0
 
@@ -149,7 +165,9 @@ def upload_file(
         concurrency: Chunks in flight at once (1–16); None for the default.
         compress: Gzip each chunk (the single PUT for small sources is never gzipped, §10.14).
         compress_level: Gzip level 0–9; None for the default (1).
-        resume: Reuse and keep resume state so a rerun after a crash sends only missing chunks.
+        resume: Reuse saved resume state so a rerun after a crash sends only missing chunks.
+            False ignores saved state but still records new state, so an interrupted restart
+            can itself be resumed.
         align_rows: Cut chunks after the last newline so each chunk holds whole rows.
         cache_dir: The user cache dir; resume state goes in `cache_dir/uploads/`.
         on_progress: `on_progress(done_bytes, total_bytes)`; may be called from worker threads
@@ -161,8 +179,10 @@ def upload_file(
 
     Raises:
         ConfigError: Bad arguments, an unreadable source, or a source too big for 1,000 chunks.
-        TransferError: A chunk failed, the server's chunk list does not match what was sent, or
-            the file vanished (the server would have created a stray file).
+        TransferError: A chunk failed, the server's chunk list (or, for small sources, its
+            content) does not match what was sent, the file vanished (the server would have
+            created a stray file), or another process on this machine is uploading to the
+            same file.
         AuthenticationError, PermissionDeniedError, NotFoundError: Raised as they come.
     """
     started = time.monotonic()
@@ -179,30 +199,33 @@ def upload_file(
         raise ConfigError(f"Gzip level must be between 0 and 9 (got {level}).")
     size_hint = check_chunk_size(chunk_size, min_chunk_size=min_chunk_size)
     ctx = _Context(session, workspace_id, model_id, file_name, on_progress)
+    key = UploadKey(session.base_url, workspace_id, model_id, file_name)
     src = open_source(source)
     try:
         if src.size == 0:
             raise _empty_source(file_name)
-        if isinstance(src, StreamSource):
-            return _upload_stream(
-                ctx, src, file_id, size_hint, workers, compress, level, started=started
+        # One upload per server file at a time on this machine: two would mix their chunks.
+        with upload_lock(cache_dir, key.digest(), label=ctx.label(file_id)):
+            if isinstance(src, StreamSource):
+                return _upload_stream(
+                    ctx, src, file_id, size_hint, workers, compress, level, started=started
+                )
+            if src.size <= SINGLE_PUT_MAX and file_id is not None:
+                return _single_put(ctx, src, file_id, started=started)
+            return _upload_known(
+                ctx,
+                src,
+                file_id,
+                chunk_size=chunk_size,
+                min_chunk_size=min_chunk_size,
+                workers=workers,
+                compress=compress,
+                level=level,
+                resume=resume,
+                align_rows=align_rows,
+                cache_dir=cache_dir,
+                started=started,
             )
-        if src.size <= SINGLE_PUT_MAX and file_id is not None:
-            return _single_put(ctx, src, file_id, started=started)
-        return _upload_known(
-            ctx,
-            src,
-            file_id,
-            chunk_size=chunk_size,
-            min_chunk_size=min_chunk_size,
-            workers=workers,
-            compress=compress,
-            level=level,
-            resume=resume,
-            align_rows=align_rows,
-            cache_dir=cache_dir,
-            started=started,
-        )
     finally:
         src.close()
 
@@ -233,6 +256,7 @@ def _single_put(
             f"Uploaded {ctx.label(file_id)} in one request, but the server lists "
             f"{len(listed)} chunks instead of 1."
         )
+    _verify_content(ctx, file_id, src.size, hashlib.sha256(data).hexdigest(), None)
     call_progress(ctx.on_progress, src.size, src.size)
     return UploadResult(
         file_id=file_id,
@@ -267,7 +291,7 @@ def _upload_known(
         src.size, chunk_size, min_chunk_size=min_chunk_size, last_separator=separator
     )
     journal: UploadJournal | None = None
-    if resume and src.resumable:
+    if src.resumable:
         key = UploadKey(ctx.session.base_url, ctx.workspace_id, ctx.model_id, ctx.file_name)
         fingerprint = UploadFingerprint(
             size=src.size,
@@ -279,6 +303,10 @@ def _upload_known(
             row_aligned=align_rows,
         )
         journal = UploadJournal.open(cache_dir, key, fingerprint, file_id=file_id)
+        if not resume:
+            # --restart: ignore what was sent before, but journal this run so that it can
+            # itself be resumed after a crash or Ctrl-C.
+            journal.restart(file_id)
 
     skip: set[int] = set()
     server_id: str | None = None
@@ -381,7 +409,7 @@ def _upload_known(
         hasher.close()
         raise
 
-    _complete_and_verify(ctx, server_id, plan.count, journal)
+    _complete_and_verify(ctx, server_id, plan.count, journal, size=src.size, sha256=digest)
     return UploadResult(
         file_id=server_id,
         file_name=ctx.file_name,
@@ -467,7 +495,7 @@ def _upload_stream(
         sender.abort()
         hasher.close()
         raise
-    _complete_and_verify(ctx, server_id, count, None)
+    _complete_and_verify(ctx, server_id, count, None, size=size, sha256=digest)
     return UploadResult(
         file_id=server_id,
         file_name=ctx.file_name,
@@ -548,7 +576,13 @@ def _find_file_by_name(ctx: _Context) -> str | None:
 
 
 def _complete_and_verify(
-    ctx: _Context, server_id: str, count: int, journal: UploadJournal | None
+    ctx: _Context,
+    server_id: str,
+    count: int,
+    journal: UploadJournal | None,
+    *,
+    size: int,
+    sha256: str,
 ) -> None:
     body = {"id": server_id, "name": ctx.file_name, "chunkCount": count}
     response = ctx.session.request(
@@ -571,11 +605,56 @@ def _complete_and_verify(
             journal.discard()
         raise TransferError(
             f"Upload of {ctx.label(server_id)} did not arrive intact: {count} chunks were sent, "
-            f"but {problem}.",
-            hint="Run the upload again; it starts over.",
+            f"but {problem}; another upload to the same file may have mixed in.",
+            hint="Make sure nothing else uploads to this file, then run the upload again; it "
+            "starts over.",
         )
+    _verify_content(ctx, server_id, size, sha256, journal)
     if journal is not None:
         journal.discard()
+
+
+def _verify_content(
+    ctx: _Context, file_id: str, size: int, sha256: str, journal: UploadJournal | None
+) -> None:
+    """For a small source, download the server's content and compare it with what was sent.
+
+    A concurrent upload from another machine can leave the chunk count right and the bytes
+    mixed; only the bytes tell. Larger sources are not read back (it would double the traffic).
+    """
+    if size > VERIFY_CONTENT_MAX:
+        return
+    from pyanaplan.transfer.download import download_file
+
+    base = ctx.file_path(file_id)
+    got = download_file(
+        ctx.session,
+        _Discard(),
+        workspace_id=ctx.workspace_id,
+        model_id=ctx.model_id,
+        file_id=file_id,
+        file_name=ctx.file_name,
+        resume=False,
+    )
+    if got.size == size and got.sha256 == sha256:
+        return
+    if journal is not None:
+        journal.discard()
+    log.debug("Read back %s from %s", got.size, base)
+    raise TransferError(
+        f"Upload of {ctx.label(file_id)} did not arrive intact: the server now holds "
+        f"{got.size} bytes that differ from the {size} bytes sent; another upload to the same "
+        "file may have mixed in.",
+        hint="Make sure nothing else uploads to this file, then run the upload again; it "
+        "starts over.",
+    )
+
+
+class _Discard:
+    """A write-only sink that keeps nothing (the download's own SHA-256 is what we compare)."""
+
+    def write(self, data: bytes) -> int:
+        return len(data)
 
 
 def _raise_chunk_error(

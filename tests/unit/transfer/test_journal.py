@@ -117,17 +117,19 @@ def test_journal_holds_only_ids_sizes_and_hashes(tmp_path: Path) -> None:
     assert body["chunk_digests"] == {"2": "d2"}
 
 
-def test_download_journal_matches_source_and_chunk_list(tmp_path: Path) -> None:
+def test_download_journal_matches_source_content_version_and_chunk_list(tmp_path: Path) -> None:
     path = tmp_path / "x.part.json"
-    journal = DownloadJournal.open(path, "src", ["0", "1", "2"])
+    journal = DownloadJournal.open(path, "src", ["0", "1", "2"], "v1")
     assert journal.done == 0
-    journal.record(10, "h0")
-    assert DownloadJournal.open(path, "src", ["0", "1", "2"]).done == 1  # saved at once
-    journal.record(25, "h1")
+    journal.record(10)
+    assert DownloadJournal.open(path, "src", ["0", "1", "2"], "v1").done == 1  # saved at once
+    journal.record(25)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    again = DownloadJournal.open(path, "src", ["0", "1", "2"])
-    assert (again.done, again.part_size, again.last_sha256) == (2, 25, "h1")
-    assert DownloadJournal.open(path, "src", ["0", "1"]).done == 0
-    assert DownloadJournal.open(path, "other", ["0", "1", "2"]).done == 0
+    again = DownloadJournal.open(path, "src", ["0", "1", "2"], "v1")
+    assert (again.done, again.part_size) == (2, 25)
+    assert DownloadJournal.open(path, "src", ["0", "1"], "v1").done == 0
+    assert DownloadJournal.open(path, "other", ["0", "1", "2"], "v1").done == 0
+    # Same resource, same shape, new content version (the export ran again): nothing is kept.
+    assert DownloadJournal.open(path, "src", ["0", "1", "2"], "v2").done == 0
     again.reset()
     assert not path.exists()

@@ -135,10 +135,10 @@ def export(
     if is_dash(target) and not no_wait:
         state.output.stdout_is_data = True
         destination = stdout_bytes()
-    elif target is not None and not is_dash(target):
-        destination = save_path(target, client.resolve("export", name).name)
     else:
-        destination = Path(client.resolve("export", name).name)
+        # The export's name comes from the server: `save_path` reduces it to one safe file
+        # name (an export named `../../x.csv` or `/abs/x.csv` never leaves the directory).
+        destination = save_path(target, client.resolve("export", name).name)
     _run(
         state,
         "export",

@@ -66,7 +66,9 @@ def cancel(ctx: typer.Context, kind: KindArg, name: NameArg, task_id: TaskIdArg)
     """
     state = get_state(ctx)
     result = state.client().cancel_task(kind, name, task_id)
-    render_task_result(state.output, result, title="Cancelled task")
+    # A task that had already finished is not "cancelled": the result carries a warning.
+    cancelled = result.state in ("CANCELLED", "CANCELLING")
+    render_task_result(state.output, result, title="Cancelled task" if cancelled else "Task")
 
 
 def register(app: typer.Typer) -> None:
