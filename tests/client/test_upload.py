@@ -334,3 +334,75 @@ def test_source_modified_during_upload_is_not_completed(
         client.upload(source, chunk_size=MIB, concurrency=1, on_progress=modify_once)
     assert "changed" in str(info.value)
     assert not [r for r in emu.requests() if r["path"].endswith("/complete")]
+
+
+def _held_upload(
+    emu: Any, client: Client, data: bytes, cache_dir: Path, errors: list[BaseException]
+) -> Any:
+    """Start an upload in a thread whose chunk 2 the server holds for a few seconds; returns
+    the thread once that chunk is being held."""
+    import threading
+    import time
+
+    emu.inject(path="*/files/*/chunks/2", method="PUT", delay_s=3, times=1)
+
+    def run() -> None:
+        try:
+            upload_file(
+                client.session, data, workspace_id=WS, model_id=MODEL, file_id=SALES_ID,
+                file_name="Sales.csv", chunk_size=MIB, min_chunk_size=MIB, concurrency=1,
+                cache_dir=cache_dir,
+            )  # fmt: skip
+        except BaseException as exc:  # reported to the test through `errors`
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not [r for r in chunk_puts(emu) if r["path"].endswith("/chunks/2")]:
+        assert time.monotonic() < deadline and thread.is_alive(), errors
+        time.sleep(0.01)
+    return thread
+
+
+def test_second_upload_to_the_same_file_on_this_machine_is_refused(
+    emu: Any, client: Client, tmp_path: Path
+) -> None:
+    first = csv_bytes(3 * MIB, seed=31)
+    errors: list[BaseException] = []
+    thread = _held_upload(emu, client, first, tmp_path / "cache", errors)
+    try:
+        with pytest.raises(TransferError, match=r"Another upload to file 'Sales\.csv'") as info:
+            upload_file(
+                client.session, csv_bytes(3 * MIB, seed=32), workspace_id=WS, model_id=MODEL,
+                file_id=SALES_ID, file_name="Sales.csv", chunk_size=MIB, min_chunk_size=MIB,
+                cache_dir=tmp_path / "cache",
+            )  # fmt: skip
+        assert str(os.getpid()) in str(info.value)  # names the holder
+    finally:
+        thread.join(30)
+    assert errors == []
+    assert download_bytes(client, "Sales.csv") == first  # no mix
+
+
+def test_upload_mixed_with_another_machines_upload_fails_loudly(
+    emu: Any, client: Client, tmp_path: Path
+) -> None:
+    """Across machines no lock helps (two cache dirs here): the read-back catches the mix."""
+    ours = csv_bytes(3 * MIB, seed=33)
+    errors: list[BaseException] = []
+    thread = _held_upload(emu, client, ours, tmp_path / "machine-a", errors)
+    try:
+        # The other machine uploads the same file, same chunk count, while our chunk 2 is held.
+        upload_file(
+            client.session, csv_bytes(3 * MIB, seed=34), workspace_id=WS, model_id=MODEL,
+            file_id=SALES_ID, file_name="Sales.csv", chunk_size=MIB, min_chunk_size=MIB,
+            cache_dir=tmp_path / "machine-b",
+        )  # fmt: skip
+        held = next(r for r in chunk_puts(emu) if r["path"].endswith("/chunks/2"))
+        assert held["status"] is None  # theirs completed while ours was still held
+    finally:
+        thread.join(30)
+    assert len(errors) == 1 and isinstance(errors[0], TransferError), errors
+    assert "did not arrive intact" in str(errors[0])
+    assert download_bytes(client, "Sales.csv") != ours  # the server holds a mix: we said so

@@ -31,7 +31,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
-from urllib.parse import quote
 
 from pyanaplan.errors import (
     AnaplanError,
@@ -40,9 +39,7 @@ from pyanaplan.errors import (
     NameResolutionError,
     NotFoundError,
     PermissionDeniedError,
-    ServerError,
     TransferError,
-    TransportError,
 )
 from pyanaplan.http._session import ApiSession
 from pyanaplan.transfer._hashing import BackgroundHasher
@@ -55,6 +52,15 @@ from pyanaplan.transfer._journal import (
 from pyanaplan.transfer._lock import upload_lock
 from pyanaplan.transfer._sender import ChunkFailed, ChunkSender
 from pyanaplan.transfer._sources import KnownSizeSource, StreamSource, open_source
+from pyanaplan.transfer._upload_steps import (
+    VERIFY_CONTENT_MAX,
+    UploadContext,
+    chunk_ids_or_none,
+    complete_and_verify,
+    list_chunk_ids,
+    start_upload,
+    verify_content,
+)
 from pyanaplan.transfer.plan import (
     DEFAULT_COMPRESS_LEVEL,
     DEFAULT_CONCURRENCY,
@@ -79,9 +85,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Sources up to this size are downloaded again after `complete` and compared by SHA-256: cheap
-#: enough to do always, and the only way to notice another machine's upload mixed into ours.
-VERIFY_CONTENT_MAX = 8 * 1024 * 1024
 # Read/write timeout for the complete call and the single PUT (per socket operation).
 _LONG_TIMEOUT_S = 300.0
 
@@ -111,24 +114,6 @@ class UploadResult:
     compressed_bytes: int
     elapsed_s: float
     sha256: str
-
-
-@dataclass
-class _Context:
-    session: ApiSession
-    workspace_id: str
-    model_id: str
-    file_name: str
-    on_progress: ProgressCallback | None
-
-    def files_path(self) -> str:
-        return f"/workspaces/{self.workspace_id}/models/{self.model_id}/files"
-
-    def file_path(self, file_id: str) -> str:
-        return f"{self.files_path()}/{file_id}"
-
-    def label(self, file_id: str | None) -> str:
-        return f"file '{self.file_name}' ({file_id or 'new'}) in model {self.model_id}"
 
 
 def upload_file(
@@ -198,7 +183,7 @@ def upload_file(
     if not 0 <= level <= 9:
         raise ConfigError(f"Gzip level must be between 0 and 9 (got {level}).")
     size_hint = check_chunk_size(chunk_size, min_chunk_size=min_chunk_size)
-    ctx = _Context(session, workspace_id, model_id, file_name, on_progress)
+    ctx = UploadContext(session, workspace_id, model_id, file_name, on_progress)
     key = UploadKey(session.base_url, workspace_id, model_id, file_name)
     src = open_source(source)
     try:
@@ -238,9 +223,8 @@ def _empty_source(file_name: str) -> ConfigError:
     )
 
 
-# ---- the three ways up ---------------------------------------------------------------------------
 def _single_put(
-    ctx: _Context, src: KnownSizeSource, file_id: str, *, started: float
+    ctx: UploadContext, src: KnownSizeSource, file_id: str, *, started: float
 ) -> UploadResult:
     data = src.read_at(0, src.size)
     ctx.session.request(
@@ -256,7 +240,7 @@ def _single_put(
             f"Uploaded {ctx.label(file_id)} in one request, but the server lists "
             f"{len(listed)} chunks instead of 1."
         )
-    _verify_content(ctx, file_id, src.size, hashlib.sha256(data).hexdigest(), None)
+    verify_content(ctx, file_id, src.size, hashlib.sha256(data).hexdigest(), None)
     call_progress(ctx.on_progress, src.size, src.size)
     return UploadResult(
         file_id=file_id,
@@ -272,7 +256,7 @@ def _single_put(
 
 
 def _upload_known(
-    ctx: _Context,
+    ctx: UploadContext,
     src: KnownSizeSource,
     file_id: str | None,
     *,
@@ -313,7 +297,7 @@ def _upload_known(
     if journal is not None and journal.resumable:
         server_id = journal.file_id
         assert server_id is not None
-        listed = _chunk_ids_or_none(ctx.session, ctx.file_path(server_id))
+        listed = chunk_ids_or_none(ctx.session, ctx.file_path(server_id))
         wanted = {str(i) for i in journal.chunks_done}
         if listed is not None and wanted <= listed:
             skip = set(journal.chunks_done)
@@ -330,7 +314,7 @@ def _upload_known(
             )
             server_id = None
     if server_id is None:
-        server_id = _start_upload(ctx, file_id)
+        server_id = start_upload(ctx, file_id)
         if journal is not None:
             journal.restart(server_id)
 
@@ -409,7 +393,7 @@ def _upload_known(
         hasher.close()
         raise
 
-    _complete_and_verify(ctx, server_id, plan.count, journal, size=src.size, sha256=digest)
+    complete_and_verify(ctx, server_id, plan.count, journal, size=src.size, sha256=digest)
     return UploadResult(
         file_id=server_id,
         file_name=ctx.file_name,
@@ -424,7 +408,7 @@ def _upload_known(
 
 
 def _upload_stream(
-    ctx: _Context,
+    ctx: UploadContext,
     src: StreamSource,
     file_id: str | None,
     chunk_size: int,
@@ -442,7 +426,7 @@ def _upload_stream(
         assert isinstance(small, KnownSizeSource)
         return _single_put(ctx, small, file_id, started=started)
 
-    server_id = _start_upload(ctx, file_id)
+    server_id = start_upload(ctx, file_id)
     hasher = BackgroundHasher()
     stats = _Stats()
 
@@ -495,7 +479,7 @@ def _upload_stream(
         sender.abort()
         hasher.close()
         raise
-    _complete_and_verify(ctx, server_id, count, None, size=size, sha256=digest)
+    complete_and_verify(ctx, server_id, count, None, size=size, sha256=digest)
     return UploadResult(
         file_id=server_id,
         file_name=ctx.file_name,
@@ -509,7 +493,6 @@ def _upload_stream(
     )
 
 
-# ---- protocol steps ------------------------------------------------------------------------------
 @dataclass
 class _Stats:
     sent: int = 0
@@ -517,148 +500,8 @@ class _Stats:
     done_bytes: int = 0
 
 
-def _start_upload(ctx: _Context, file_id: str | None) -> str:
-    """POST chunkCount -1 and return the server file id (creating the file when asked)."""
-    if file_id is None:
-        return _create_file(ctx)
-    # POSTing to an id that does not exist creates a stray file named after the id (§10.13), and
-    # DELETE cannot remove a file definition (§4.5.7): check that the file exists first.
-    if _chunk_ids_or_none(ctx.session, ctx.file_path(file_id)) is None:
-        raise _vanished(ctx, file_id, None)
-    body = {"id": file_id, "name": ctx.file_name, "chunkCount": -1}
-    response = ctx.session.request("POST", ctx.file_path(file_id), json=body, retry=True)
-    got = _file_id_of(response.json())
-    if got != file_id:
-        # §10.13: the id no longer exists, so the server made a new file named after it.
-        if got:
-            _delete_quietly(ctx, got)
-        raise _vanished(ctx, file_id, got)
-    return file_id
-
-
-def _vanished(ctx: _Context, file_id: str, created: str | None) -> TransferError:
-    extra = (
-        f" The server created an empty file {created!r} named after the id instead."
-        if created
-        else ""
-    )
-    return TransferError(
-        f"{ctx.label(file_id)} does not exist; nothing was uploaded.{extra}",
-        hint="List the model's files; pass create=True (--create) to create a new file.",
-    )
-
-
-def _create_file(ctx: _Context) -> str:
-    """Create a file by POSTing to its name (§4.5.1); never blindly repeated (no duplicates)."""
-    body = {"name": ctx.file_name, "chunkCount": -1}
-    path = f"{ctx.files_path()}/{quote(ctx.file_name, safe='')}"
-    try:
-        response = ctx.session.request("POST", path, json=body, retry=False)
-    except (TransportError, ServerError):
-        # Ambiguous: the file may exist now. Adopt it rather than create a second one.
-        existing = _find_file_by_name(ctx)
-        if existing is None:
-            response = ctx.session.request("POST", path, json=body, retry=False)
-        else:
-            return _start_upload(ctx, existing)
-    got = _file_id_of(response.json())
-    if not got:
-        raise TransferError(f"The server did not return an id for new {ctx.label(None)}.")
-    log.info("Created %s", ctx.label(got))
-    return got
-
-
-def _find_file_by_name(ctx: _Context) -> str | None:
-    for item in ctx.session.paged(ctx.files_path(), "files"):
-        if item.get("name") == ctx.file_name and item.get("id"):
-            return str(item["id"])
-    return None
-
-
-def _complete_and_verify(
-    ctx: _Context,
-    server_id: str,
-    count: int,
-    journal: UploadJournal | None,
-    *,
-    size: int,
-    sha256: str,
-) -> None:
-    body = {"id": server_id, "name": ctx.file_name, "chunkCount": count}
-    response = ctx.session.request(
-        "POST",
-        f"{ctx.file_path(server_id)}/complete",
-        json=body,
-        timeout_s=_LONG_TIMEOUT_S,
-        retry=True,
-    )
-    reported = _file_of(response.json()).get("chunkCount")
-    listed = list_chunk_ids(ctx.session, ctx.file_path(server_id))
-    expected = [str(i) for i in range(count)]
-    problem = None
-    if reported is not None and _as_int(reported) != count:
-        problem = f"the server reports {reported} chunks after completing"
-    elif sorted(listed, key=_chunk_order) != expected:
-        problem = f"the server lists {len(listed)} chunks ({_abbrev(listed)})"
-    if problem is not None:
-        if journal is not None:
-            journal.discard()
-        raise TransferError(
-            f"Upload of {ctx.label(server_id)} did not arrive intact: {count} chunks were sent, "
-            f"but {problem}; another upload to the same file may have mixed in.",
-            hint="Make sure nothing else uploads to this file, then run the upload again; it "
-            "starts over.",
-        )
-    _verify_content(ctx, server_id, size, sha256, journal)
-    if journal is not None:
-        journal.discard()
-
-
-def _verify_content(
-    ctx: _Context, file_id: str, size: int, sha256: str, journal: UploadJournal | None
-) -> None:
-    """For a small source, download the server's content and compare it with what was sent.
-
-    A concurrent upload from another machine can leave the chunk count right and the bytes
-    mixed; only the bytes tell. Larger sources are not read back (it would double the traffic).
-    """
-    if size > VERIFY_CONTENT_MAX:
-        return
-    from pyanaplan.transfer.download import download_file
-
-    base = ctx.file_path(file_id)
-    got = download_file(
-        ctx.session,
-        _Discard(),
-        workspace_id=ctx.workspace_id,
-        model_id=ctx.model_id,
-        file_id=file_id,
-        file_name=ctx.file_name,
-        resume=False,
-    )
-    if got.size == size and got.sha256 == sha256:
-        return
-    if journal is not None:
-        journal.discard()
-    log.debug("Read back %s from %s", got.size, base)
-    raise TransferError(
-        f"Upload of {ctx.label(file_id)} did not arrive intact: the server now holds "
-        f"{got.size} bytes that differ from the {size} bytes sent; another upload to the same "
-        "file may have mixed in.",
-        hint="Make sure nothing else uploads to this file, then run the upload again; it "
-        "starts over.",
-    )
-
-
-class _Discard:
-    """A write-only sink that keeps nothing (the download's own SHA-256 is what we compare)."""
-
-    def write(self, data: bytes) -> int:
-        return len(data)
-
-
 def _raise_chunk_error(
-    ctx: _Context, server_id: str, failed: ChunkFailed, count: int | None
+    ctx: UploadContext, server_id: str, failed: ChunkFailed, count: int | None
 ) -> NoReturn:
     error = _chunk_error(ctx, server_id, failed, count)
     if error is failed.error:
@@ -667,7 +510,7 @@ def _raise_chunk_error(
 
 
 def _chunk_error(
-    ctx: _Context, server_id: str, failed: ChunkFailed, count: int | None
+    ctx: UploadContext, server_id: str, failed: ChunkFailed, count: int | None
 ) -> BaseException:
     error = failed.error
     if not isinstance(error, Exception):
@@ -688,52 +531,3 @@ def _chunk_error(
         f"Chunk {failed.index}{of} of {ctx.label(server_id)} failed: {error.message}",
         hint="Run the upload again: it resumes and sends only the missing chunks.",
     )
-
-
-def list_chunk_ids(session: ApiSession, file_path: str) -> list[str]:
-    """The chunk ids the server lists for a file (`chunks` may be omitted when empty, §10.4)."""
-    return [str(c.get("id")) for c in session.paged(f"{file_path}/chunks", "chunks")]
-
-
-def _chunk_ids_or_none(session: ApiSession, file_path: str) -> set[str] | None:
-    try:
-        return set(list_chunk_ids(session, file_path))
-    except NotFoundError:
-        return None
-
-
-def _delete_quietly(ctx: _Context, file_id: str) -> None:
-    try:
-        ctx.session.request("DELETE", ctx.file_path(file_id))
-    except AnaplanError as exc:
-        log.warning("Could not delete stray file %s: %s", file_id, exc)
-
-
-def _file_of(body: Any) -> dict[str, Any]:
-    if isinstance(body, dict):
-        file = body.get("file")
-        if isinstance(file, dict):
-            return file
-    return {}
-
-
-def _file_id_of(body: Any) -> str:
-    raw = _file_of(body).get("id")
-    return "" if raw is None else str(raw)
-
-
-def _as_int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _chunk_order(chunk_id: str) -> tuple[int, str]:
-    return (int(chunk_id), "") if chunk_id.isdigit() else (1 << 62, chunk_id)
-
-
-def _abbrev(ids: list[str], limit: int = 8) -> str:
-    ordered = sorted(ids, key=_chunk_order)
-    shown = ", ".join(ordered[:limit])
-    return shown + (", …" if len(ordered) > limit else "") if ordered else "none"
