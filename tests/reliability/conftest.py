@@ -46,6 +46,7 @@ CATEGORIES = {
     "test_rel_secrets.py": "5. Secrets",
     "test_rel_hardening.py": "6. Emulator hardening",
     "test_rel_schemathesis.py": "6. Emulator hardening (schemathesis)",
+    "test_rel_concurrency.py": "7. Concurrent clients, changed files, failed cancels",
 }
 
 
@@ -91,6 +92,7 @@ class _ReliabilityReport:
     bad_inputs: list[dict[str, Any]] = field(default_factory=list)
     secrets: list[dict[str, Any]] = field(default_factory=list)
     hardening: list[dict[str, Any]] = field(default_factory=list)
+    concurrency: list[dict[str, Any]] = field(default_factory=list)
     outcomes: dict[str, list[tuple[str, str, str]]] = field(
         default_factory=lambda: defaultdict(list)
     )
@@ -119,6 +121,10 @@ class _ReliabilityReport:
     def hardening_check(self, **row: Any) -> None:
         """One hardening check: what, how many probes, findings."""
         self.hardening.append(row)
+
+    def concurrent(self, **row: Any) -> None:
+        """One scenario of suite 7: scenario, runs, outcomes (counted), silent successes."""
+        self.concurrency.append(row)
 
     # Markdown.
     def write(self, path: Path) -> None:
@@ -151,7 +157,8 @@ class _ReliabilityReport:
                 f"{counts['xfailed'] + counts['xpassed']} | {counts['skipped']} |"
             )
         out += self._faults() + self._crashes() + self._server_crashes() + self._bad_inputs()
-        out += self._secrets() + self._hardening() + self._known_bugs() + _METHOD_NOTES
+        out += self._secrets() + self._hardening() + self._concurrency()
+        out += self._known_bugs() + _METHOD_NOTES
         return out
 
     def _faults(self) -> list[str]:
@@ -241,6 +248,25 @@ class _ReliabilityReport:
             out.append(f"| {r['check']} | {r['probes']} | {_cell(r['result'])} |")
         return out
 
+    def _concurrency(self) -> list[str]:
+        out = ["", "## 7. Concurrent clients, changed files, failed cancels", ""]
+        if not self.concurrency:
+            return [*out, "_No scenarios ran._"]
+        silent = sum(int(r.get("silent", 0)) for r in self.concurrency)
+        out.append(
+            f"{len(self.concurrency)} scenario kinds, "
+            f"{sum(int(r.get('runs', 0)) for r in self.concurrency)} runs; silent successes "
+            f"(exit 0 with another task's result, old bytes, a mixed file, or a cancel the "
+            f"server did not confirm): {silent}."
+        )
+        out += ["", "| scenario | runs | outcomes | silent |", "|---|---|---|---|"]
+        for r in self.concurrency:
+            out.append(
+                f"| {_cell(r['scenario'])} | {r['runs']} | {_cell(r['outcomes'])} | "
+                f"{r.get('silent', 0)} |"
+            )
+        return out
+
     def _known_bugs(self) -> list[str]:
         rows = [
             (module, name, reason)
@@ -273,9 +299,17 @@ _METHOD_NOTES = [
     "*injected* counts how often the rule actually fired. Chunk PUT/GET use a fixed 300 s "
     "timeout, so the slow-response fault targets the chunk list and task status calls instead.",
     "- **Client crashes**: the installed `pyanaplan upload`/`download` is SIGKILLed once a "
-    "seeded random number of chunk requests has reached the server (bandwidth capped so a kill "
-    "lands mid-transfer); *chunks sent twice* counts every chunk request beyond the first, "
-    "across the killed run and its rerun.",
+    "seeded random number of chunk requests has reached the server (bandwidth capped, or chunk "
+    "answers delayed, so a kill lands mid-transfer); *chunks sent twice* counts every chunk "
+    "request beyond the first, across the killed run and its rerun. A download resumes only an "
+    "export's output (its tasks prove the kept chunks current); an uploaded file's download "
+    "starts over by design, so every chunk may go twice.",
+    "- **Concurrent clients, changed files, failed cancels** (suite 7): two spec users start the "
+    "same import while one start's answer is dropped after the server ran it; two processes "
+    "(one cache dir = one machine, two = two machines) upload to one file while a chunk of the "
+    "first is held; a download is SIGKILLed and the server file changed before the rerun; "
+    "Ctrl-C with the cancel request failing, or a second Ctrl-C while it is held. *silent* "
+    "counts runs that exited 0 (or reported a cancel) when the truth was different.",
     "- **Emulator crashes**: `pyanaplan emulator serve --data-dir DIR --port P` SIGKILLed and "
     "restarted on the same directory. The window between the model and platform commits is hit "
     "on purpose, not by timing: a crash point (`POST /__emulator__/crash-points`) parks the task "
@@ -368,6 +402,23 @@ def sales_csv(size: int, seed: int = 1) -> bytes:
         parts.append(row)
         total += len(row)
     return b"".join(parts)[:size]
+
+
+@pytest.fixture(scope="session")
+def export_emulator() -> Iterator[Any]:
+    """A second emulator whose export outputs come in 48-byte chunks: the demo model's small
+    report becomes a multi-chunk file, so export-output downloads can be interrupted mid-way."""
+    from pyanaplan.emulator import Emulator
+
+    with Emulator(export_chunk_bytes=48) as server:
+        yield server
+
+
+@pytest.fixture
+def export_emu(export_emulator: Any) -> Any:
+    """`export_emulator`, reset to the demo spec's state before the test."""
+    export_emulator.reset()
+    return export_emulator
 
 
 @pytest.fixture
