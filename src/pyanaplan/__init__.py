@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     )
     from pyanaplan.errors import (
         AmbiguousNameError,
+        AmbiguousTaskStartError,
         AnaplanError,
         APIError,
         AuthenticationError,
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
         RateLimitedError,
         ServerError,
         TaskFailedError,
+        TaskInterrupted,
         TaskTimeoutError,
         TransferError,
         TransportError,
@@ -73,6 +75,7 @@ if TYPE_CHECKING:
 _EXPORTS: dict[str, str] = {
     "Action": "pyanaplan.models",
     "AmbiguousNameError": "pyanaplan.errors",
+    "AmbiguousTaskStartError": "pyanaplan.errors",
     "AnaplanError": "pyanaplan.errors",
     "APIError": "pyanaplan.errors",
     "AuthenticationError": "pyanaplan.errors",
@@ -113,6 +116,7 @@ _EXPORTS: dict[str, str] = {
     "Settings": "pyanaplan._config",
     "TaskCounts": "pyanaplan.tasks.results",
     "TaskFailedError": "pyanaplan.errors",
+    "TaskInterrupted": "pyanaplan.errors",
     "TaskOutcome": "pyanaplan.tasks.outcome",
     "TaskTimeoutError": "pyanaplan.errors",
     "TaskResult": "pyanaplan.tasks.results",
@@ -129,6 +133,7 @@ __all__ = [
     "APIError",
     "Action",
     "AmbiguousNameError",
+    "AmbiguousTaskStartError",
     "AnaplanError",
     "AuthenticationError",
     "BadRequestError",
@@ -163,6 +168,7 @@ __all__ = [
     "Settings",
     "TaskCounts",
     "TaskFailedError",
+    "TaskInterrupted",
     "TaskOutcome",
     "TaskResult",
     "TaskSummary",

@@ -553,6 +553,10 @@ class Client:
     ) -> DownloadResult:
         """Download a model file (by name or ID) to a path or a binary stream.
 
+        A rerun after an interruption keeps the chunks already written only for an export's
+        output, whose tasks prove them current; any other file is fetched again from the first
+        chunk (nothing the API reports proves that kept chunks still match the server).
+
         Raises:
             NameNotFoundError, AmbiguousNameError: The file name does not pick one file.
             TransferError, APIError, TransportError: The download failed.
