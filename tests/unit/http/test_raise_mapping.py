@@ -155,3 +155,12 @@ def test_an_unusable_proxy_is_a_config_error(proxy: str) -> None:
         build_httpx_client(Settings(proxy=proxy))
     assert "proxy" in info.value.message and "secret" not in info.value.message
     assert "--proxy" in info.value.hint
+
+
+def test_only_failures_before_sending_say_the_request_never_left() -> None:
+    # tasks/start.py adopts no task after a start that certainly never reached the server.
+    url = "https://api.anaplan.com/2/0/x"
+    for exc in (httpx2.ConnectError("refused"), httpx2.ConnectTimeout("slow")):
+        assert transport_error(exc, method="POST", url=url).request_sent is False
+    for exc in (httpx2.ReadTimeout("late"), httpx2.RemoteProtocolError("cut")):
+        assert transport_error(exc, method="POST", url=url).request_sent is None

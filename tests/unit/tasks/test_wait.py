@@ -14,6 +14,7 @@ from pyanaplan.tasks.wait import (
     POLL_CAP_S,
     POLL_STEADY_FOR_S,
     POLL_STEADY_S,
+    CancelOutcome,
     TaskTimeoutError,
     poll_delays,
     wait_for_task,
@@ -202,3 +203,64 @@ def test_keyboard_interrupt_cancels_then_reraises() -> None:
             server.fetch, cancel=server.cancel, label="t", sleep=fake.sleep, clock=fake.clock
         )
     assert server.cancels == 1
+
+
+def _outcome_of_interrupt(server: Server, fake: FakeClock) -> CancelOutcome:
+    seen: list[CancelOutcome] = []
+
+    def on_interrupt(_last: TaskStatus | None, outcome: CancelOutcome) -> BaseException:
+        seen.append(outcome)
+        return KeyboardInterrupt()
+
+    with pytest.raises(KeyboardInterrupt):
+        wait_for_task(
+            server.fetch, cancel=server.cancel, label="t", on_interrupt=on_interrupt,
+            sleep=fake.sleep, clock=fake.clock,
+        )  # fmt: skip
+    (outcome,) = seen
+    return outcome
+
+
+def test_interrupt_reports_a_confirmed_cancel() -> None:
+    server = Server(
+        [status("IN_PROGRESS"), KeyboardInterrupt()], after_cancel=[status("CANCELLED")]
+    )
+    outcome = _outcome_of_interrupt(server, FakeClock())
+    assert outcome.confirmed and outcome.state == "CANCELLED" and outcome.error is None
+
+
+def test_interrupt_with_a_failing_cancel_is_not_confirmed() -> None:
+    class Refusing(Server):
+        def cancel(self) -> TaskStatus:
+            self.cancels += 1
+            raise ServerError("no", status=500)
+
+    server = Refusing([status("IN_PROGRESS"), KeyboardInterrupt()])
+    outcome = _outcome_of_interrupt(server, FakeClock())
+    assert server.cancels == 1
+    assert not outcome.confirmed and isinstance(outcome.error, ServerError)
+
+
+def test_second_interrupt_while_cancelling_is_reported_not_raised() -> None:
+    class Slow(Server):
+        def cancel(self) -> TaskStatus:
+            self.cancels += 1
+            raise KeyboardInterrupt  # the user pressed Ctrl-C again during the DELETE
+
+    server = Slow([status("IN_PROGRESS"), KeyboardInterrupt()])
+    outcome = _outcome_of_interrupt(server, FakeClock())
+    assert outcome.interrupted and not outcome.confirmed and outcome.state is None
+
+
+def test_timeout_with_a_failing_cancel_does_not_claim_a_cancel() -> None:
+    class Refusing(Server):
+        def cancel(self) -> TaskStatus:
+            raise TransportError("gone")
+
+    fake = FakeClock()
+    with pytest.raises(TaskTimeoutError) as info:
+        wait_for_task(
+            Refusing([status("IN_PROGRESS")]).fetch, cancel=Refusing([]).cancel, label="t",
+            timeout_s=1.0, sleep=fake.sleep, clock=fake.clock,
+        )  # fmt: skip
+    assert "not confirmed" in str(info.value) and "was cancelled" not in str(info.value)
