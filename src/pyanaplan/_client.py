@@ -567,9 +567,9 @@ class Client:
         ref = self.model_ref(model, workspace=workspace)
         found: File = self._resolve_in("file", file, ref)
         version: Callable[[], str] | None = None
-        # An export's output has the export's id (§4.5.6) and changes only when the export runs:
-        # its tasks prove that chunks kept from an interrupted run are still current. Any other
-        # file has no such proof, so its download starts over when rerun.
+        # An export's output has the export's id (api-notes §4.5.6) and changes only when the
+        # export runs: its tasks prove that chunks kept from an interrupted run are still
+        # current. Any other file has no such proof, so its download starts over when rerun.
         if any(e.id == found.id for e in self._objects("export", ref)):
             tasks = f"{ref.path}/exports/{found.id}/tasks"
             version = lambda: export_output_version(self.session, tasks)  # noqa: E731

@@ -1,4 +1,4 @@
-"""Run, inspect and cancel import/export/action/process tasks (reference §4.6).
+"""Run, inspect and cancel import/export/action/process tasks (api-notes §4.6).
 
 `run_task` starts a task (`start.py`: never twice by accident), waits for it (`wait.py`), saves
 its failure dumps and, for an export, downloads its output. Ctrl-C at any point ends in a
@@ -382,7 +382,7 @@ def _wait_and_collect(
                 download_to,
                 workspace_id=workspace_id,
                 model_id=model_id,
-                file_id=object_id,  # an export's output file has the export's id (§4.5.6)
+                file_id=object_id,  # an export's output file has the export's id (api-notes §4.5.6)
                 file_name=object_name,
                 content_version=lambda: export_output_version(session, path),
             )

@@ -1,13 +1,14 @@
-"""Start a task without ever starting it twice by accident (reference §4.6.3).
+"""Start a task without ever starting it twice by accident (api-notes §4.6.3).
 
-Starting a task is the one call that must never be repeated blindly (§10.27): a retried POST can
-run an import twice. The task ids are listed just before the first POST; after an ambiguous failure
-(connection lost after sending, timeout, 5xx) the task list is checked for tasks whose ids were not
-there before. Task lists include other users' tasks and name no user (api-notes §4.6.5), so a new
-task is adopted as ours only when the evidence is unambiguous: exactly one new task, no older than
-the newest task already listed. Anything else fails with `AmbiguousTaskStartError` naming every
-candidate: never report another task's result. The server's `creationTime` values are compared
-only with each other, never with our own clock, which may be skewed by minutes.
+Starting a task is the one call that must never be repeated blindly (api-notes §10.27): a
+retried POST can run an import twice. The task ids are listed just before the first POST; after
+an ambiguous failure (connection lost after sending, timeout, 5xx) the task list is checked for
+tasks whose ids were not there before. Task lists include other users' tasks and name no user
+(api-notes §4.6.5), so a new task is adopted as ours only when the evidence is unambiguous:
+exactly one new task, no older than the newest task already listed. Anything else fails with
+`AmbiguousTaskStartError` naming every candidate: never report another task's result. The
+server's `creationTime` values are compared only with each other, never with our own clock,
+which may be skewed by minutes.
 
 Residual risk, stated in the README: a start that was sent but never reached the server, while
 another client's start of the same definition landed in the same moment, leaves exactly one new
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 #: How many times a start is attempted when earlier attempts failed ambiguously and the task
 #: list showed no task created by them.
 START_ATTEMPTS = 3
-#: The only locale the API supports (§4.6.3).
+#: The only locale the API supports (api-notes §4.6.3).
 LOCALE = "en_US"
 
 
@@ -85,7 +86,7 @@ def start_task(
         model_id: Model id.
         object_id: Id of the import/export/action/process.
         object_name: Its name, for messages (the id when None).
-        mapping: Import mapping parameters, `{"Dimension": "Item"}` (§4.6.3).
+        mapping: Import mapping parameters, `{"Dimension": "Item"}` (api-notes §4.6.3).
         sleep: Sleep function between attempts (tests pass a fake).
 
     Returns:
@@ -119,7 +120,8 @@ def _start(
     sleep: Callable[[float], None],
     state: _Start,
 ) -> str:
-    body: dict[str, Any] = {"localeName": LOCALE}  # localeName first, as the docs ask (§4.6.3)
+    # localeName first, as the docs ask (api-notes §4.6.3).
+    body: dict[str, Any] = {"localeName": LOCALE}
     parameters = mapping_parameters(mapping)
     if parameters:
         body["mappingParameters"] = parameters

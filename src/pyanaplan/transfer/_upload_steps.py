@@ -2,8 +2,8 @@
 
 `upload.py` moves the bytes; this module holds the calls around them, each checked against what
 the server answers: the file id must be the one asked for (an unknown id makes the server create a
-stray file, §10.13), a new file is never created twice, and after `complete` the chunk list (and,
-for small sources, the content itself) must be what was sent.
+stray file, api-notes §10.13), a new file is never created twice, and after `complete` the chunk
+list (and, for small sources, the content itself) must be what was sent.
 """
 
 from __future__ import annotations
@@ -61,15 +61,16 @@ def start_upload(ctx: UploadContext, file_id: str | None) -> str:
     """POST chunkCount -1 and return the server file id (creating the file when asked)."""
     if file_id is None:
         return _create_file(ctx)
-    # POSTing to an id that does not exist creates a stray file named after the id (§10.13), and
-    # DELETE cannot remove a file definition (§4.5.7): check that the file exists first.
+    # POSTing to an id that does not exist creates a stray file named after the id (api-notes
+    # §10.13), and DELETE cannot remove a file definition (api-notes §4.5.7): check that the file
+    # exists first.
     if chunk_ids_or_none(ctx.session, ctx.file_path(file_id)) is None:
         raise _vanished(ctx, file_id, None)
     body = {"id": file_id, "name": ctx.file_name, "chunkCount": -1}
     response = ctx.session.request("POST", ctx.file_path(file_id), json=body, retry=True)
     got = _file_id_of(response.json())
     if got != file_id:
-        # §10.13: the id no longer exists, so the server made a new file named after it.
+        # api-notes §10.13: the id no longer exists, so the server made a new file named after it.
         if got:
             _delete_quietly(ctx, got)
         raise _vanished(ctx, file_id, got)
@@ -89,7 +90,8 @@ def _vanished(ctx: UploadContext, file_id: str, created: str | None) -> Transfer
 
 
 def _create_file(ctx: UploadContext) -> str:
-    """Create a file by POSTing to its name (§4.5.1); never blindly repeated (no duplicates)."""
+    """Create a file by POSTing to its name (api-notes §4.5.1); never blindly repeated (no
+    duplicates)."""
     body = {"name": ctx.file_name, "chunkCount": -1}
     path = f"{ctx.files_path()}/{quote(ctx.file_name, safe='')}"
     try:
@@ -198,7 +200,8 @@ class _Discard:
 
 
 def list_chunk_ids(session: ApiSession, file_path: str) -> list[str]:
-    """The chunk ids the server lists for a file (`chunks` may be omitted when empty, §10.4)."""
+    """The chunk ids the server lists for a file (`chunks` may be omitted when empty,
+    api-notes §10.4)."""
     return [str(c.get("id")) for c in session.paged(f"{file_path}/chunks", "chunks")]
 
 
