@@ -57,7 +57,8 @@ class _InterruptGuard:
         if self.count and self.keep_after_exit:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
         else:
-            signal.signal(signal.SIGINT, self.previous)
+            # None: the previous handler was not set from Python; the default is what it was.
+            signal.signal(signal.SIGINT, self.previous or signal.SIG_DFL)
 
 
 class _ErrorMappingGroup(TyperGroup):

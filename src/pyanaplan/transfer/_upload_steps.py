@@ -166,9 +166,8 @@ def verify_content(
     """
     if size > VERIFY_CONTENT_MAX:
         return
-    from pyanaplan.transfer.download import download_file
+    from pyanaplan.transfer.download import download_file  # download imports nothing of ours
 
-    base = ctx.file_path(file_id)
     got = download_file(
         ctx.session,
         _Discard(),
@@ -182,7 +181,6 @@ def verify_content(
         return
     if journal is not None:
         journal.discard()
-    log.debug("Read back %s from %s", got.size, base)
     raise TransferError(
         f"Upload of {ctx.label(file_id)} did not arrive intact: the server now holds "
         f"{got.size} bytes that differ from the {size} bytes sent; another upload to the same "
