@@ -46,7 +46,7 @@ def test_failed_cancel_request_is_not_reported_as_a_cancel_even_with_q(cli, emu,
     deletes = [r for r in emu.requests() if r["method"] == "DELETE"]
     assert deletes and all(r["status"] == 500 for r in deletes)  # the fault fired
     task = _only_task(cli)
-    assert task["task_state"] == "IN_PROGRESS"  # it really runs on
+    assert task["state"] == "IN_PROGRESS"  # it really runs on
     assert CANCELLED not in stderr
     assert "may still be running" in stderr and task["task_id"] in stderr
     assert f"pyanaplan cancel import 'Sales from Sales.csv' {task['task_id']}" in stderr
@@ -78,7 +78,7 @@ def test_ctrl_c_while_a_lost_start_is_being_adopted_cancels_that_task(cli, emu, 
     posts = [r for r in emu.requests() if r["method"] == "POST" and r["path"].endswith("/tasks")]
     assert [r["status"] for r in posts] == ["dropped"]
     task = _only_task(cli)
-    assert task["task_state"] in ("CANCELLED", "CANCELLING"), task
+    assert task["state"] in ("CANCELLED", "CANCELLING"), task
     assert CANCELLED in stderr and task["task_id"] in stderr
     assert json.loads(stdout)["error"]["code"] == "interrupted"
 

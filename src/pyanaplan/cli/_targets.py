@@ -7,51 +7,20 @@ taken out, so the file lands where the user asked and nowhere else.
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import BinaryIO
 
+# One rule for every local name built from a server name (dumps use it too).
+from pyanaplan.transfer._local_names import safe_file_name
+
 #: What `-O` and `upload` take to mean stdout / stdin.
 DASH = "-"
-
-_SEPARATORS = re.compile(r"[\\/]")
-_UNSAFE = frozenset('<>:"|?*')
-_RESERVED = frozenset(
-    {"CON", "PRN", "AUX", "NUL"}
-    | {f"COM{i}" for i in range(1, 10)}
-    | {f"LPT{i}" for i in range(1, 10)}
-)
-_MAX_NAME_BYTES = 200
 
 
 def is_dash(path: Path | str | None) -> bool:
     """True for `-` (stdin or stdout)."""
     return path is not None and str(path) == DASH
-
-
-def safe_file_name(name: str, *, fallback: str = "download") -> str:
-    """`name` as one file name that cannot leave its directory.
-
-    Keeps the last path component, replaces control and Windows-reserved characters with `_`,
-    drops leading and trailing dots and spaces (so `..` becomes the fallback), prefixes reserved
-    device names (`CON`, `NUL`, …) and shortens names over 200 bytes, keeping the extension.
-    """
-    base = _SEPARATORS.split(name)[-1]
-    base = "".join("_" if ch < " " or ch == "\x7f" or ch in _UNSAFE else ch for ch in base)
-    base = base.strip(" .")
-    if not base:
-        return fallback
-    if base.split(".", 1)[0].upper() in _RESERVED:
-        base = f"_{base}"
-    if len(base.encode()) > _MAX_NAME_BYTES:
-        stem, dot, suffix = base.rpartition(".")
-        suffix = f".{suffix}" if dot and 0 < len(suffix) <= 16 else ""
-        stem = base[: len(base) - len(suffix)] if suffix else base
-        budget = _MAX_NAME_BYTES - len(suffix.encode())
-        stem = stem.encode()[:budget].decode(errors="ignore")
-        base = stem + suffix
-    return base
 
 
 def save_path(target: Path | None, server_name: str) -> Path:

@@ -19,8 +19,9 @@ __all__ = ["MAX_NAME_BYTES", "safe_file_name"]
 #: a download adds next to its target (`.part`, `.part.json`).
 MAX_NAME_BYTES = 200
 
-# Path separators, Windows-invalid characters, and every control character (NUL included).
-_UNSAFE = re.compile(r'[/\\<>:"|?*\x00-\x1f\x7f]')
+_SEPARATORS = re.compile(r"[\\/]")
+# Windows-invalid characters and every control character (NUL included).
+_UNSAFE = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
 # Windows device names, reserved with any extension ("NUL.csv" opens the device too).
 _RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?$", re.IGNORECASE)
 
@@ -30,10 +31,10 @@ def safe_file_name(
 ) -> str:
     """Reduce a server-provided name to one safe file name (no directories).
 
-    Path separators, control characters (NUL included) and characters Windows forbids become
-    `_`; leading and trailing dots and spaces go (so `..` and `.` cannot name a directory);
-    Windows device names get a `_` prefix; the result is cut to `max_bytes` UTF-8 bytes, keeping
-    the extension. A name left empty becomes `fallback`.
+    Only the last path component is kept (after `/` or `\\`); control characters (NUL included)
+    and characters Windows forbids become `_`; leading and trailing dots and spaces go (so `..`
+    and `.` cannot name a directory); Windows device names get a `_` prefix; the result is cut
+    to `max_bytes` UTF-8 bytes, keeping the extension. A name left empty becomes `fallback`.
 
     Args:
         name: The name as the server sent it.
@@ -43,7 +44,8 @@ def safe_file_name(
     Returns:
         A single path component that stays inside any directory it is joined to.
     """
-    text = unicodedata.normalize("NFC", str(name))
+    # Only the last path component: `../../x.csv` and `/abs/x.csv` are both `x.csv`.
+    text = _SEPARATORS.split(unicodedata.normalize("NFC", str(name)))[-1]
     text = _UNSAFE.sub("_", text).strip(" .")
     if not text:
         text = fallback

@@ -58,4 +58,5 @@ def test_long_names_keep_their_extension_and_fallback_applies() -> None:
     assert safe_file_name("é" * 300 + ".csv").endswith(".csv")
     assert safe_file_name("", fallback="export.csv") == "export.csv"
     assert safe_file_name("..", fallback="export.csv") == "export.csv"
-    assert safe_file_name("/abs/x.csv") == "_abs_x.csv"
+    assert safe_file_name("/abs/x.csv") == "x.csv"  # only the last path component
+    assert safe_file_name("../../etc/passwd") == "passwd"
