@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar, overload
 
 from pyanaplan._about import about as _about
 from pyanaplan._about import creating_file, no_such_task
@@ -44,6 +44,7 @@ from pyanaplan.resolve import NameResolver
 
 if TYPE_CHECKING:
     from pyanaplan.models.tasks import TaskSummary
+    from pyanaplan.tables import TableKind
     from pyanaplan.tasks.results import TaskResult
     from pyanaplan.transfer.download import DownloadResult
     from pyanaplan.transfer.upload import UploadResult
@@ -540,27 +541,83 @@ class Client:
             self._names.invalidate("file", (ref.workspace_id, ref.model_id))
         return result
 
+    @overload
     def download(
         self,
         file: str,
-        target: Any,
+        target: str | os.PathLike[str] | IO[bytes],
+        *,
+        workspace: str | None = ...,
+        model: str | None = ...,
+        concurrency: int | None = ...,
+        resume: bool = ...,
+        on_progress: TransferProgress | None = ...,
+        as_table: None = ...,
+        typed: bool = ...,
+    ) -> DownloadResult: ...
+
+    @overload
+    def download(
+        self,
+        file: str,
+        target: None = ...,
+        *,
+        workspace: str | None = ...,
+        model: str | None = ...,
+        concurrency: int | None = ...,
+        resume: bool = ...,
+        on_progress: TransferProgress | None = ...,
+        as_table: TableKind,
+        typed: bool = ...,
+    ) -> Any: ...
+
+    def download(
+        self,
+        file: str,
+        target: Any = None,
         *,
         workspace: str | None = None,
         model: str | None = None,
         concurrency: int | None = None,
         resume: bool = True,
         on_progress: TransferProgress | None = None,
-    ) -> DownloadResult:
-        """Download a model file (by name or ID) to a path or a binary stream.
+        as_table: TableKind | None = None,
+        typed: bool = True,
+    ) -> Any:
+        """Download a model file (by name or ID) to a path or a binary stream, or as a table.
 
         A rerun after an interruption keeps the chunks already written only for an export's
         output, whose tasks prove them current; any other file is fetched again from the first
         chunk (nothing the API reports proves that kept chunks still match the server).
 
+        Args:
+            as_table: "arrow", "pandas", "polars" or "batches" (a streaming
+                `pyarrow.RecordBatchReader`): parse the file instead of writing it. An export's
+                output file is read with its export's layout and column types; an import data
+                source with its own layout, every column as text. Needs pyarrow.
+            typed: With as_table, type NUMBER, BOOLEAN and DATE columns (False: all text).
+
+        Returns:
+            A DownloadResult, or the table when `as_table` is given.
+
         Raises:
             NameNotFoundError, AmbiguousNameError: The file name does not pick one file.
             TransferError, APIError, TransportError: The download failed.
+            TableError: With as_table, a value does not read as its column's type.
         """
+        from pyanaplan import _table_ops
+
+        kind = _table_ops.check_table_args(as_table=as_table, target=target)
+        if kind is not None:
+            return _table_ops.download_table(
+                self, file, kind=kind, typed=typed, workspace=workspace, model=model,
+                concurrency=concurrency, on_progress=on_progress,
+            )  # fmt: skip
+        if target is None:
+            raise ConfigError(
+                "A download needs a target path or binary stream, or as_table=.",
+                hint="Pass a path, e.g. client.download(file, 'out.csv').",
+            )
         from pyanaplan.tasks.run import export_output_version
         from pyanaplan.transfer.download import download_file
 
@@ -585,6 +642,48 @@ class Client:
             on_progress=on_progress,
             content_version=version,
         )
+
+    def upload_table(
+        self,
+        table: Any,
+        *,
+        file: str,
+        workspace: str | None = None,
+        model: str | None = None,
+        chunk_size: int | None = None,
+        concurrency: int | None = None,
+        compress: bool = True,
+        compress_level: int | None = None,
+        on_progress: TransferProgress | None = None,
+    ) -> UploadResult:
+        """Upload a table as a file's content, in the file's own CSV layout, without a temporary
+        file.
+
+        The table is any object with the Arrow PyCapsule stream interface (pyarrow Table or
+        RecordBatchReader, polars or pandas >= 2.2 DataFrame, DuckDB relation); it is encoded in
+        the file's separator, text delimiter, encoding and header rows, block by block, straight
+        into the compressed parallel upload. Its columns are first checked against those of the
+        import that reads the file (`headerNames`) and written in that order.
+
+        Args:
+            table: The data.
+            file: The import data source (name or ID).
+            Others: as for `upload`.
+
+        Raises:
+            TableError: Columns missing or extra (nothing sent), or a value the file cannot
+                hold (a character outside its encoding, infinity …; the upload is not
+                completed).
+            ConfigError: pyarrow is not installed (pip install 'pyanaplan[arrow]').
+            TransferError, APIError, TransportError: The upload failed.
+        """
+        from pyanaplan import _table_ops
+
+        return _table_ops.upload_table(
+            self, table, file=file, workspace=workspace, model=model, chunk_size=chunk_size,
+            concurrency=concurrency, compress=compress, compress_level=compress_level,
+            on_progress=on_progress,
+        )  # fmt: skip
 
     def delete_file(
         self, file: str, *, workspace: str | None = None, model: str | None = None
@@ -662,6 +761,7 @@ class Client:
         accept_partial: bool = False,
         fail_on_ignored: bool = False,
         on_task_progress: TaskProgress | None = None,
+        table: Any = None,
     ) -> TaskResult:
         """Run an import and wait for it; returns a TaskResult.
 
@@ -673,11 +773,21 @@ class Client:
                 of raising; the dumps are downloaded either way.
             fail_on_ignored: Raise for ignored rows too (by default they are only reported in
                 `outcome.notes`).
+            table: Upload this table to the import's source file first (see `upload_table`;
+                its columns are checked against the import's before anything is sent).
 
         Raises:
             TaskFailedError: The import failed, was cancelled, or rejected rows without
                 `accept_partial` (dumps already downloaded), unless check=False.
+            TableError: With `table`, its columns or values do not fit the source file.
         """
+        if table is not None:
+            from pyanaplan import _table_ops
+
+            source = self.import_source(name, workspace=workspace, model=model)
+            _table_ops.upload_table(
+                self, table, file=source.id, import_name=name, workspace=workspace, model=model
+            )
         return self._run(
             "import", name, workspace=workspace, model=model, mapping=mapping, wait=wait,
             timeout_s=timeout_s, dump_dir=dump_dir, check=check, on_task_progress=on_task_progress,
@@ -732,6 +842,40 @@ class Client:
             accept_partial=accept_partial, fail_on_ignored=fail_on_ignored,
         )  # fmt: skip
 
+    @overload
+    def run_export(
+        self,
+        name: str,
+        *,
+        workspace: str | None = ...,
+        model: str | None = ...,
+        download_to: str | os.PathLike[str] | IO[bytes] | None = ...,
+        wait: bool = ...,
+        timeout_s: float | None = ...,
+        dump_dir: str | os.PathLike[str] | None = ...,
+        check: bool = ...,
+        on_task_progress: TaskProgress | None = ...,
+        as_table: None = ...,
+        typed: bool = ...,
+    ) -> TaskResult: ...
+
+    @overload
+    def run_export(
+        self,
+        name: str,
+        *,
+        workspace: str | None = ...,
+        model: str | None = ...,
+        download_to: None = ...,
+        wait: bool = ...,
+        timeout_s: float | None = ...,
+        dump_dir: str | os.PathLike[str] | None = ...,
+        check: bool = ...,
+        on_task_progress: TaskProgress | None = ...,
+        as_table: TableKind,
+        typed: bool = ...,
+    ) -> Any: ...
+
     def run_export(
         self,
         name: str,
@@ -744,17 +888,41 @@ class Client:
         dump_dir: str | os.PathLike[str] | None = None,
         check: bool = True,
         on_task_progress: TaskProgress | None = None,
-    ) -> TaskResult:
+        as_table: TableKind | None = None,
+        typed: bool = True,
+    ) -> Any:
         """Run an export; with `download_to`, also download its output (same ID as the export).
 
+        Args:
+            as_table: "arrow", "pandas", "polars" or "batches" (a streaming
+                `pyarrow.RecordBatchReader`): return the output as a table, parsed with the
+                export's separator, encoding and column types (`exportMetadata`), streamed
+                (no temporary file). Needs pyarrow.
+            typed: With as_table, type NUMBER, BOOLEAN and DATE columns (False: all text).
+
         Returns:
-            TaskResult; `output_path` is set when the output was downloaded to a path.
+            TaskResult (`output_path` set when the output was downloaded to a path), or the
+            table when `as_table` is given.
+
+        Raises:
+            TaskFailedError: The export failed (unless check=False; as_table needs check).
+            TableError: With as_table, a value does not read as its column's type.
         """
-        return self._run(
+        from pyanaplan import _table_ops
+
+        kind = _table_ops.check_table_args(
+            as_table=as_table, target=download_to, wait=wait, check=check
+        )
+        result = self._run(
             "export", name, workspace=workspace, model=model, mapping=None, wait=wait,
             timeout_s=timeout_s, dump_dir=dump_dir, check=check, on_task_progress=on_task_progress,
             download_to=download_to,
         )  # fmt: skip
+        if kind is None:
+            return result
+        return _table_ops.export_table(
+            self, name, kind=kind, typed=typed, workspace=workspace, model=model
+        )
 
     def tasks(
         self, kind: str, name: str, *, workspace: str | None = None, model: str | None = None

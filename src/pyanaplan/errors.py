@@ -3,7 +3,8 @@
 ```
 AnaplanError
  ├── ConfigError                       bad settings / bad input (exit 2)
- │    └── LocalFileError               a local file or directory cannot be read or written
+ │    ├── LocalFileError               a local file or directory cannot be read or written
+ │    └── TableError                   a table does not fit the file (columns, types, encoding)
  ├── TransportError                    connection failure, timeout, TLS (exit 5)
  ├── APIError(status, code, message, request_id, method, url)
  │    ├── BadRequestError              400: a name or value the server does not accept (exit 2)
@@ -55,6 +56,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitedError",
     "ServerError",
+    "TableError",
     "TaskFailedError",
     "TaskInterrupted",
     "TaskTimeoutError",
@@ -126,6 +128,34 @@ class LocalFileError(ConfigError):
         super().__init__(message, hint=hint)
         self.path = path
         self.errno = errno
+
+
+class TableError(ConfigError):
+    """A table does not fit the Anaplan file it goes to or comes from: columns missing or extra,
+    a value the file's encoding or CSV layout cannot hold, or export text that does not parse
+    as the type the export's metadata gives.
+
+    It is a ConfigError (exit 2): the data or the call must change; nothing was sent when the
+    columns do not match.
+
+    Attributes:
+        missing: Columns the file expects that the table lacks (column checks only).
+        extra: Columns of the table that the file does not have (column checks only).
+    """
+
+    default_hint = "Check the table's columns and values against the import's source file."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        missing: Sequence[str] = (),
+        extra: Sequence[str] = (),
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.missing = tuple(missing)
+        self.extra = tuple(extra)
 
 
 _FULL = frozenset({_errno.ENOSPC, _errno.EFBIG, getattr(_errno, "EDQUOT", _errno.ENOSPC)})
