@@ -53,6 +53,26 @@ def emu(emulator_server, request: pytest.FixtureRequest):
 
 
 @pytest.fixture(scope="session")
+def tables_server():
+    """A second emulator, for the table tests: tests/client/specs/tables.yaml (model 'Tables')."""
+    from pyanaplan.emulator import Emulator
+
+    with Emulator(spec=Path(__file__).parent / "client" / "specs" / "tables.yaml") as server:
+        yield server
+
+
+@pytest.fixture
+def tables_emu(tables_server, request: pytest.FixtureRequest):
+    """The tables emulator, reset before the test; its faults must have fired, as for `emu`."""
+    tables_server.reset()
+    yield tables_server
+    if request.node.stash.get(_CALL_PASSED, False):
+        problems = missed_rules(tables_server.faults())
+        if problems:
+            pytest.fail("injected faults that did not happen: " + "; ".join(problems))
+
+
+@pytest.fixture(scope="session")
 def openapi_dir() -> Path:
     """The community OpenAPI descriptions (env PYANAPLAN_OPENAPI_DIR); skips the test if unset."""
     return require_openapi_dir()

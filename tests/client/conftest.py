@@ -117,3 +117,20 @@ def cert_kit() -> CertKit:
 def stray_cert_kit() -> CertKit:
     """A certificate nobody registered."""
     return issue("stranger")
+
+
+@pytest.fixture
+def tables_client(tables_emu: Any) -> Iterator[Client]:
+    """A Client on the tables emulator's model 'Tables'."""
+    user, password = tables_emu.users[0]
+    with Client(
+        api_url=tables_emu.api_url,
+        auth_url=tables_emu.auth_url,
+        oauth_url=tables_emu.oauth_url,
+        user=user,
+        password=password,
+        workspace="Demo Workspace",
+        model="Tables",
+        retry=_fast_retry(),
+    ) as c:
+        yield c

@@ -103,13 +103,15 @@ def read_csv(
     pa = require_pyarrow()
     prefix = _peek(stream)
     prefix = _drop_bom(prefix, layout.codec)
-    first = _first_records(prefix, layout, max(layout.header_row or 0, 1))
+    first = _first_records(prefix, layout, max(layout.header_row, layout.data_start))
     if layout.header_row:
         if len(first) < layout.header_row:
             return _empty_reader(pa, list(header_names))
         names = [name.strip() for name in first[layout.header_row - 1]]
     else:
-        width = len(first[0]) if first else len(header_names)
+        # No header row: the metadata's names when they fit the first data row's width.
+        sample = next((record for record in first[layout.data_start - 1 :] if record), None)
+        width = len(sample) if sample is not None else len(header_names)
         names = list(header_names) if len(header_names) == width else _generated(width)
     names = _unique(names)
     types = _column_types(pa, names, header_names, data_types, typed)

@@ -113,7 +113,7 @@ def encode_csv(
         sink.buffer += head.encode("utf-8")
     for batch in reader:
         batch = batch.select(indices) if indices != list(range(batch.num_columns)) else batch
-        for piece in _slices(batch):
+        for piece in _slices(batch, min(_SLICE_BYTES, block_size)):
             prepared = _prepare(pa, piece, layout)
             writer.write(prepared, sink)
             stats.rows += piece.num_rows
@@ -133,12 +133,13 @@ def _drain(
         yield out
 
 
-def _slices(batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
+def _slices(batch: pa.RecordBatch, size: int) -> Iterator[pa.RecordBatch]:
+    """Zero-copy slices of about `size` Arrow bytes (a table may be one 10M-row batch)."""
     rows = batch.num_rows
     if rows == 0:
         return
     per_row = max(1.0, batch.nbytes / rows)
-    step = max(1, int(_SLICE_BYTES / per_row))
+    step = max(1, int(size / per_row))
     for start in range(0, rows, step):
         yield batch.slice(start, step)
 
@@ -163,7 +164,14 @@ def _csv_dialect(layout: CsvLayout) -> dict[str, Any]:
     separator = layout.separator or _NO_SEPARATOR
     if layout.delimiter:
         return {"delimiter": separator, "quotechar": layout.delimiter, "lineterminator": "\n"}
-    return {"delimiter": separator, "quoting": csv.QUOTE_NONE, "lineterminator": "\n"}
+    # No quote character: a quote in a value is plain text; a separator or line break cannot be
+    # written (csv raises, reported as a TableError).
+    return {
+        "delimiter": separator,
+        "quoting": csv.QUOTE_NONE,
+        "quotechar": None,
+        "lineterminator": "\n",
+    }
 
 
 # -- writing rows -----------------------------------------------------------------------------
@@ -218,8 +226,12 @@ class _PythonWriter:
 
     def __init__(self, layout: CsvLayout) -> None:
         self._text = io.StringIO()
-        self._writer = csv.writer(self._text, **_csv_dialect(layout))
-        self._quoted = bool(layout.delimiter)
+        dialect = _csv_dialect(layout)
+        if layout.delimiter:
+            # Every value quoted, as pyarrow quotes every text: a lone "\r" would otherwise go
+            # out bare (the csv module quotes only for the separator, quote and "\n").
+            dialect["quoting"] = csv.QUOTE_ALL
+        self._writer = csv.writer(self._text, **dialect)
 
     def write(self, batch: pa.RecordBatch, sink: _Sink) -> None:
         pa = require_pyarrow()

@@ -159,8 +159,10 @@ def match_columns(
 
 
 def _names(names: Sequence[str], others: Sequence[str], suggestion: str) -> str:
+    lowered = {other.lower(): other for other in others}
     shown = []
     for name in names:
-        close = difflib.get_close_matches(name, others, n=1, cutoff=0.75)
-        shown.append(f"{name!r} ({suggestion.format(close[0])})" if close else repr(name))
+        close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.7)
+        hint = suggestion.format(lowered[close[0]]) if close else ""
+        shown.append(f"{name!r} ({hint})" if hint else repr(name))
     return ", ".join(shown)
