@@ -37,9 +37,10 @@ def require(name: str, *, purpose: str = "tables") -> ModuleType:
     try:
         return importlib.import_module(name)
     except ImportError:
-        extra = _EXTRAS.get(name, name)
+        package = name.split(".")[0]
+        extra = _EXTRAS.get(package, package)
         raise ConfigError(
-            f"{purpose[:1].upper()}{purpose[1:]} need {name}, which is not installed: "
+            f"{purpose[:1].upper()}{purpose[1:]} need {package}, which is not installed: "
             f"pip install 'pyanaplan[{extra}]'.",
             hint=f"Install it with: pip install 'pyanaplan[{extra}]'",
         ) from None

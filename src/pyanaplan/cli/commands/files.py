@@ -58,14 +58,42 @@ def chunks(ctx: typer.Context, file: FileArg) -> None:
 def upload(
     ctx: typer.Context,
     local: Annotated[
-        Path,
+        Path | None,
         typer.Argument(
-            metavar="LOCAL",
-            help="Local file to upload, or - to read standard input (then --file is needed).",
+            metavar="[LOCAL]",
+            help="Local file to upload, or - to read standard input (then --file is needed). "
+            "Leave out with --parquet or --from-query.",
             parser=parse_local_source,
         ),
-    ],
+    ] = None,
     file: FileNameOpt = None,
+    parquet: Annotated[
+        Path | None,
+        typer.Option(
+            "--parquet",
+            metavar="PARQUET",
+            help="Upload this Parquet file as the file's CSV, in the file's own layout "
+            "(separator, encoding, header), columns checked against its import.",
+            parser=parse_local_source,
+        ),
+    ] = None,
+    from_query: Annotated[
+        str | None,
+        typer.Option(
+            "--from-query",
+            metavar="SQL",
+            help="Upload the result of this DuckDB query as the file's CSV (as --parquet).",
+        ),
+    ] = None,
+    duckdb: Annotated[
+        Path | None,
+        typer.Option(
+            "--duckdb",
+            metavar="DB",
+            help="The DuckDB database --from-query runs in, read-only (default: in memory, "
+            "where the query can still read files, e.g. read_csv('x.csv')).",
+        ),
+    ] = None,
     chunk_size: ChunkSizeOpt = DEFAULT_CHUNK_SIZE_TEXT,  # type: ignore[assignment]
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     no_compress: Annotated[
@@ -79,12 +107,25 @@ def upload(
         typer.Option("--create", help="Create the file in Anaplan if no file has that name."),
     ] = False,
 ) -> None:
-    """Upload a file in chunks; an interrupted upload resumes.
+    """Upload a file in chunks; an interrupted upload resumes. Or upload a table (Parquet, a
+    DuckDB query) as the file's CSV, without a temporary file.
 
     \b
-    Example:
+    Examples:
       pyanaplan upload sales.csv --file Sales.csv
+      pyanaplan upload --parquet sales.parquet --file Sales.csv
+      pyanaplan upload --from-query "SELECT * FROM sales" --duckdb wh.duckdb --file Sales.csv
     """
+    sources = [s for s in (local, parquet, from_query) if s is not None]
+    if len(sources) != 1:
+        raise typer.BadParameter(
+            "give one source: LOCAL, --parquet FILE or --from-query SQL.", param_hint="LOCAL"
+        )
+    if duckdb is not None and from_query is None:
+        raise typer.BadParameter("--duckdb only applies with --from-query.", param_hint="--duckdb")
+    if local is None:
+        _upload_table(ctx, parquet, from_query, duckdb, file, chunk_size, concurrency, no_compress)
+        return
     from_stdin = is_dash(local)
     if from_stdin and not file:
         raise typer.BadParameter("reading standard input needs --file NAME.", param_hint="'-'")
@@ -99,6 +140,35 @@ def upload(
             compress=not no_compress,
             resume=not restart,
             create=create,
+            on_progress=on_progress,
+        )
+    state.output.record(result, kind="upload", title="Upload")
+
+
+def _upload_table(
+    ctx: typer.Context,
+    parquet: Path | None,
+    query: str | None,
+    database: Path | None,
+    file: str | None,
+    chunk_size: int,
+    concurrency: int,
+    no_compress: bool,
+) -> None:
+    from pyanaplan.transfer.table_files import query_duckdb, read_parquet
+
+    if not file:
+        raise typer.BadParameter("a table upload needs --file NAME.", param_hint="--file")
+    state = get_state(ctx)
+    table = read_parquet(parquet) if parquet is not None else query_duckdb(database, query or "")
+    label = parquet.name if parquet is not None else "the query result"
+    with state.output.transfer_progress(f"Uploading {label}") as on_progress:
+        result = state.client().upload_table(
+            table,
+            file=file,
+            chunk_size=chunk_size,
+            concurrency=concurrency,
+            compress=not no_compress,
             on_progress=on_progress,
         )
     state.output.record(result, kind="upload", title="Upload")

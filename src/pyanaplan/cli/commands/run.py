@@ -125,9 +125,13 @@ def export(
 ) -> None:
     """Run an export and download its output.
 
+    The output is saved as the export wrote it, or converted when -O names a table file:
+    .parquet, .arrow/.feather/.ipc or .jsonl/.ndjson (typed from the export's columns).
+
     \b
-    Example:
+    Examples:
       pyanaplan export "Sales Report.csv" -O report.csv
+      pyanaplan export "Sales Report.csv" -O report.parquet
     """
     state = get_state(ctx)
     client = state.client()
@@ -139,21 +143,51 @@ def export(
         # The export's name comes from the server: `save_path` reduces it to one safe file
         # name (an export named `../../x.csv` or `/abs/x.csv` never leaves the directory).
         destination = save_path(target, client.resolve("export", name).name)
+    found = client.resolve("export", name)
+    table_format = None
+    if isinstance(destination, Path) and not no_wait:
+        table_format = _table_format(destination, found.name)
     _run(
         state,
         "export",
         name,
         lambda on_task: client.run_export(
             name,
-            download_to=None if no_wait else destination,
+            download_to=None if no_wait or table_format else destination,
             wait=not no_wait,
             timeout_s=timeout,
             dump_dir=_dump_dir(dump_dir),
             on_task_progress=on_task,
         ),
     )
+    if table_format is not None:
+        from pyanaplan.transfer.table_files import write_table_file
+
+        with state.output.transfer_progress(f"Converting to {destination.name}") as on_progress:
+            batches = client.download(found.id, as_table="batches", on_progress=on_progress)
+            rows = write_table_file(batches, destination, table_format)
+        state.output.status(f"Wrote {rows} rows of export {found.name} to {destination}.")
     if is_dash(target) and not no_wait:
         state.output.status(f"Wrote the output of export {name} to standard output.")
+
+
+def _table_format(path: Path, export_name: str) -> str | None:
+    """The table format -O asks for, None to save the export's own bytes; refuses extensions
+    that are neither a table format nor a text file nor the export's own."""
+    from pyanaplan.transfer.table_files import TABLE_FORMATS, table_format
+
+    found = table_format(path)
+    if found is not None:
+        return found
+    suffix = path.suffix.lower()
+    if suffix in ("", ".csv", ".txt", ".tsv") or suffix == Path(export_name).suffix.lower():
+        return None
+    raise ConfigError(
+        f"Cannot write {path.name}: the extension {path.suffix} is not one pyanaplan writes.",
+        hint="Name the file .csv (the export's own bytes), "
+        + ", ".join(sorted(TABLE_FORMATS))
+        + ".",
+    )
 
 
 def action(
