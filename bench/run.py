@@ -112,6 +112,7 @@ def build_config(args: argparse.Namespace, work_dir: Path) -> Config:
             sweep_grid={"settings": [(2 * MIB, 2, 1)], "library": [("isal", 1)]},
             latency_timings=[(1, 0.0, 0.0)],
             compress_sample=2 * MB,
+            table_rows=20_000,
         )
     else:
         cfg = Config(
@@ -164,6 +165,7 @@ def run_suites(harness: Harness, cfg: Config) -> None:
         ("latency", harness.run_latency),
         ("import", harness.run_import),
         ("sweep", harness.run_sweep),
+        ("tables", harness.run_tables),
     ]
     for suite, step in steps:
         if suite not in cfg.only:
@@ -221,6 +223,7 @@ def main(argv: list[str]) -> int:
             "sweep_size": cfg.sweep_size,
             "sweep_grid": cfg.sweep_grid,
             "latency_timings": cfg.latency_timings,
+            "table_rows": cfg.table_rows,
         },
         "load_average": {"before": load_before, "after": os.getloadavg()},
         "machine": machine.describe(),

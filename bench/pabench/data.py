@@ -164,3 +164,69 @@ def module_csv(
             yield "".join(rng.choices(pool, k=min(_BLOCK_ROWS, rows - start))).encode()
 
     return _write_atomically(path, blocks())
+
+
+def orders_csv(cache_dir: Path, rows: int) -> Path:
+    """Return a cached ``Name,Code`` CSV of ``rows`` orders (the tables suite's list)."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / f"orders-{rows}.csv"
+    if path.exists():
+        return path
+
+    def blocks():
+        yield b"Name,Code\n"
+        for start in range(0, rows, _BLOCK_ROWS):
+            stop = min(rows, start + _BLOCK_ROWS)
+            yield "".join(f"Order {i:08d},O{i:08d}\n" for i in range(start, stop)).encode()
+
+    return _write_atomically(path, blocks())
+
+
+def order_lines_parquet(cache_dir: Path, rows: int) -> Path:
+    """Return a cached Parquet table of ``rows`` order lines, one per order of `orders_csv`:
+    ``Order`` (text), ``Units`` (int64), ``Price`` (float64), ``Shipped`` (date), ``Rush``
+    (bool), ``Note`` (text, 60 % empty). The tables suite uploads it from Arrow."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / f"order-lines-{rows}.parquet"
+    if path.exists():
+        return path
+    rng = np.random.default_rng(rows)
+    words = random.Random(rows)
+    notes = [""] * 600 + [
+        " ".join(words.choices(_WORDS, k=words.randint(1, 4))) for _ in range(400)
+    ]
+    tmp = path.with_suffix(".parquet.tmp")
+    schema = None
+    writer = None
+    try:
+        for start in range(0, rows, 1_000_000):
+            stop = min(rows, start + 1_000_000)
+            n = stop - start
+            orders = pa.array([f"Order {i:08d}" for i in range(start, stop)], pa.string())
+            batch = pa.record_batch(
+                {
+                    "Order": orders,
+                    "Units": pa.array(rng.integers(1, 5000, n), pa.int64()),
+                    "Price": pa.array(rng.integers(100, 99_999, n) / 100, pa.float64()),
+                    "Shipped": pa.array(
+                        np.datetime64("2020-01-01")
+                        + rng.integers(0, 2000, n).astype("timedelta64[D]"),
+                        pa.date32(),
+                    ),
+                    "Rush": pa.array(rng.random(n) < 0.1, pa.bool_()),
+                    "Note": pa.array(notes, pa.string()).take(pa.array(rng.integers(0, 1000, n))),
+                }
+            )
+            if writer is None:
+                schema = batch.schema
+                writer = pq.ParquetWriter(tmp, schema)
+            writer.write_batch(batch)
+    finally:
+        if writer is not None:
+            writer.close()
+    os.replace(tmp, path)
+    return path

@@ -22,12 +22,17 @@ DEMO_MODEL_ID = "5B2E6F0C8A7D4E1F9C3B2A1D0E9F8C7B"
 
 
 class EmulatorProcess:
-    """A ``python -m pabench.host`` child serving the demo spec on a free loopback port."""
+    """A ``python -m pabench.host`` child serving the demo spec (or ``spec``) on a free loopback
+    port."""
 
-    def __init__(self, *, start_timeout_s: float = 60.0, no_fsync: bool = False) -> None:
+    def __init__(
+        self, *, start_timeout_s: float = 60.0, no_fsync: bool = False, spec: str | None = None
+    ) -> None:
         env = worker_env()
         if no_fsync:
             env["PABENCH_EMULATOR_NO_FSYNC"] = "1"
+        if spec is not None:
+            env["PABENCH_EMULATOR_SPEC"] = spec
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "pabench.host"],
             stdin=subprocess.PIPE,

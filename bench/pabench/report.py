@@ -214,6 +214,7 @@ _SECTIONS = (
     ("slowlink", "Slow links"),
     ("latency", "Task latency"),
     ("import", "Emulator import throughput"),
+    ("tables", "Tables: Arrow in and out"),
     ("sweep", "Sweeps"),
     ("compress", "Gzip libraries and levels"),
 )

@@ -25,7 +25,15 @@ SALES_IMPORT_ID = "112000000003"
 REGIONS_FILE_ID = "113000000001"
 REGIONS_IMPORT_ID = "112000000001"
 
-SUITES = ("upload", "download", "latency", "import", "sweep", "compress", "slowlink")
+# The tables suite's own emulator spec and objects (bench/pabench/tables_spec.yaml).
+TABLES_SPEC = Path(__file__).with_name("tables_spec.yaml")
+ORDERS_FILE_ID = "113000000001"
+ORDERS_IMPORT_ID = "112000000001"
+LINES_FILE_ID = "113000000002"
+LINES_IMPORT_ID = "112000000002"
+LINES_EXPORT_ID = "116000000001"
+
+SUITES = ("upload", "download", "latency", "import", "sweep", "compress", "slowlink", "tables")
 
 JobFactory = Callable[[], dict[str, Any]]
 
@@ -53,6 +61,8 @@ class Config:
     contenders: set[str] | None = None
     #: py-spy executable: profile one extra pyanaplan run of the largest upload and download.
     py_spy: str | None = None
+    #: Rows of the tables suite's table (issue 14 asks 10M).
+    table_rows: int = 10_000_000
 
 
 def size_label(size: int) -> str:
@@ -691,3 +701,144 @@ class Harness:
             "raw zlib level 6": "bare loop, zlib level 6 (does a higher level pay off here?)",
         }
         return jobs, labels
+
+    # -- tables (issue 14) ---------------------------------------------------------------------
+    def run_tables(self) -> list[dict[str, Any]]:
+        """A table uploaded from Arrow vs written to CSV and uploaded; an export read into Arrow
+        vs downloaded and read by pandas. On an emulator of its own (the tables spec), so the
+        export has ``table_rows`` typed rows."""
+        cfg = self.cfg
+        rows = cfg.table_rows
+        print(f"  Tables: preparing {rows:,} rows (cached in {cfg.data_dir})")
+        parquet = data.order_lines_parquet(cfg.data_dir, rows)
+        orders = data.orders_csv(cfg.data_dir, rows)
+        demo = self.emu
+        with EmulatorProcess(spec=str(TABLES_SPEC)) as emu:
+            self.emu, self.origin = emu, emu.origin
+            try:
+                emu.set_task_timing(1, 0.0)
+                self.upload_in_process(orders, ORDERS_FILE_ID)
+                list_s = self._run_task("imports", ORDERS_IMPORT_ID, rows)
+                print(f"    setup: {rows:,} orders imported into the list in {list_s:.0f} s")
+                upload = self._tables_upload(rows, parquet)
+                module_s = self._run_task("imports", LINES_IMPORT_ID, rows)
+                export_s = self._run_task("exports", LINES_EXPORT_ID, rows)
+                print(
+                    f"    setup: module import {module_s:.0f} s, export task {export_s:.0f} s "
+                    "(not measured against anything)"
+                )
+                export = self._tables_export(rows)
+                export["params"].update({"module_import_s": module_s, "export_task_s": export_s})
+            finally:
+                self.emu, self.origin = demo, demo.origin
+        return [upload, export]
+
+    def _run_task(self, kind: str, object_id: str, rows: int) -> float:
+        """Start a task on the current emulator and wait for it; seconds taken."""
+        with self.emu.api(self.emu.token()) as api:
+            started = time.perf_counter()
+            response = api.post(f"/{kind}/{object_id}/tasks", json={"localeName": "en_US"})
+            response.raise_for_status()
+            task_id = response.json()["task"]["taskId"]
+            task = wait_for_task(
+                api, kind, object_id, task_id, timeout_s=600.0 + rows / 2000, interval_s=0.1
+            )
+        if not (task.get("result") or {}).get("successful"):
+            raise RuntimeError(f"{kind} {object_id} did not succeed: {task.get('result')}")
+        return time.perf_counter() - started
+
+    def _server_lines(self, file_id: str) -> tuple[int, int]:
+        """Line count and size of the server's content of ``file_id`` (streamed)."""
+        lines = size = 0
+        with (
+            self.emu.api(self.emu.token()) as api,
+            api.stream("GET", f"/files/{file_id}") as response,
+        ):
+            response.raise_for_status()
+            for block in response.iter_bytes(8 * 1024 * 1024):
+                lines += block.count(b"\n")
+                size += len(block)
+        return lines, size
+
+    def _tables_upload(self, rows: int, parquet: Path) -> dict[str, Any]:
+        cfg = self.cfg
+        up = {"parquet": str(parquet), "file_id": LINES_FILE_ID}
+        csv_path = cfg.work_dir / "order-lines.csv"
+        jobs: dict[str, JobFactory] = {
+            "from Arrow": lambda: self.job("tables.upload.arrow", **up),
+            "CSV file": lambda: self.job("tables.upload.csvfile", **up, csv_path=str(csv_path)),
+        }
+        labels = {
+            "from Arrow": "pyanaplan `Client.upload_table(table)`: encoded block by block into "
+            "the streamed upload",
+            "CSV file": "`pyarrow.csv.write_csv(table, path)`, then `Client.upload(path)`",
+        }
+        sizes: dict[str, int] = {}
+
+        def after(name: str, _round: int, result: RunResult) -> None:
+            if name in sizes:
+                return
+            lines, sizes[name] = self._server_lines(LINES_FILE_ID)
+            if lines != rows + 1:
+                result.ok = False
+                result.error = f"the server file has {lines} lines, expected {rows + 1}"
+
+        rounds = cfg.rounds if rows <= 1_000_000 else min(cfg.rounds, 2)
+        print(f"  Tables: upload {rows:,} rows ({rounds} rounds)")
+        runs = self.interleave(
+            jobs, rounds=rounds, timeout_s=self.timeout_for(rows * 80), after=after
+        )
+        ok = [r for r in runs["from Arrow"] if r["ok"]]
+        table_bytes = ok[0]["extra"]["table_bytes"] if ok else None
+        rec = self.record(
+            f"tables-upload-{rows}",
+            "tables",
+            f"Table of {rows:,} rows uploaded from Arrow vs via a CSV file",
+            runs,
+            labels,
+            size_bytes=sizes.get("from Arrow"),
+            params={"rows": rows, "table_bytes": table_bytes, "server_bytes": sizes},
+        )
+        csv_path.unlink(missing_ok=True)
+        return rec
+
+    def _tables_export(self, rows: int) -> dict[str, Any]:
+        cfg = self.cfg
+        down = {"file_id": LINES_EXPORT_ID}
+        csv_path = cfg.work_dir / "order-lines-export.csv"
+        jobs: dict[str, JobFactory] = {
+            "to Arrow": lambda: self.job("tables.export.arrow", **down, as_table="arrow"),
+            "to pandas": lambda: self.job("tables.export.arrow", **down, as_table="pandas"),
+            "file + pandas.read_csv": lambda: self.job(
+                "tables.export.pandas", **down, csv_path=str(csv_path)
+            ),
+        }
+        labels = {
+            "to Arrow": "pyanaplan `Client.download(export, as_table='arrow')`: streamed "
+            "download parsed by pyarrow, typed from exportMetadata",
+            "to pandas": "the same with `as_table='pandas'` (Arrow, then `to_pandas()`)",
+            "file + pandas.read_csv": "`Client.download(export, path)`, then "
+            "`pandas.read_csv(path)` (C engine, default options)",
+        }
+
+        def after(_name: str, _round: int, result: RunResult) -> None:
+            if result.extra.get("rows") != rows:
+                result.ok = False
+                result.error = f"read {result.extra.get('rows')} rows, expected {rows}"
+
+        rounds = cfg.rounds if rows <= 1_000_000 else min(cfg.rounds, 2)
+        print(f"  Tables: export of {rows:,} rows read into a table ({rounds} rounds)")
+        runs = self.interleave(
+            jobs, rounds=rounds, timeout_s=self.timeout_for(rows * 80), after=after
+        )
+        csv_path.unlink(missing_ok=True)
+        _, size = self._server_lines(LINES_EXPORT_ID)
+        return self.record(
+            f"tables-export-{rows}",
+            "tables",
+            f"Export of {rows:,} rows read into a table",
+            runs,
+            labels,
+            size_bytes=size,
+            params={"rows": rows},
+        )

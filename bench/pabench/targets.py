@@ -161,6 +161,38 @@ def evaluate(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             ),
         )
 
+    for rec in _by_suite(records, "tables"):
+        if rec["id"].startswith("tables-upload"):
+            ratio = Harness.add_ratio(
+                rec, "from Arrow time / CSV file time", "from Arrow", "CSV file"
+            )
+            add(rec, target("table upload from Arrow", "faster than via a CSV file (< 1.0×)",
+                            ratio, None if ratio is None else ratio < 1.0))  # fmt: skip
+            table_mb = (rec["params"].get("table_bytes") or 0) / stats.MB or None
+            rss = Harness.rss_mb(rec, "from Arrow")
+            limit = None if table_mb is None else table_mb + RSS_LIMIT_MB
+            add(
+                rec,
+                target(
+                    "table upload peak RSS",
+                    f"≤ table size + {RSS_LIMIT_MB:g} MB",
+                    rss,
+                    None if rss is None or limit is None else rss <= limit,
+                    f"table {table_mb:.0f} MB, limit {limit:.0f} MB" if limit else "",
+                ),
+            )
+        else:
+            ratio = Harness.add_ratio(
+                rec, "file + pandas.read_csv time / to Arrow time", "file + pandas.read_csv",
+                "to Arrow",
+            )  # fmt: skip
+            Harness.add_ratio(
+                rec, "file + pandas.read_csv time / to pandas time", "file + pandas.read_csv",
+                "to pandas",
+            )  # fmt: skip
+            add(rec, target("export into Arrow vs pandas.read_csv", "≥ 2× faster", ratio,
+                            _ge(ratio, 2.0)))  # fmt: skip
+
     imports = _by_suite(records, "import")
     lists = sorted(
         (r for r in imports if r["params"]["kind"] == "list"), key=lambda r: r["params"]["rows"]

@@ -199,6 +199,89 @@ def task_bare(job: Job) -> Callable[[], dict[str, Any]]:
     return run
 
 
+def _rss_kib() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def _load_table(job: Job) -> tuple[Any, dict[str, Any]]:
+    """The job's Parquet table, in memory before timing starts (its size is part of the RSS)."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(job["parquet"])
+    return table, {"table_bytes": table.nbytes, "rss_after_load_kib": _rss_kib()}
+
+
+def tables_upload_arrow(job: Job) -> Callable[[], dict[str, Any]]:
+    """pyanaplan ``Client.upload_table``: the Arrow table straight into the streamed upload."""
+    client = _pyanaplan_client(job)
+    table, loaded = _load_table(job)
+
+    def run() -> dict[str, Any]:
+        with client:
+            result = client.upload_table(table, file=job["file_id"])
+        return {**_summary(result), **loaded}
+
+    return run
+
+
+def tables_upload_csv_file(job: Job) -> Callable[[], dict[str, Any]]:
+    """``pyarrow.csv.write_csv`` to a file, then ``Client.upload`` of that file (both timed)."""
+    import pyarrow.csv
+
+    client = _pyanaplan_client(job)
+    table, loaded = _load_table(job)
+    path = Path(job["csv_path"])
+
+    def run() -> dict[str, Any]:
+        pyarrow.csv.write_csv(table, path)
+        with client:
+            result = client.upload(path, file=job["file_id"], resume=False)
+        path.unlink()
+        return {**_summary(result), **loaded}
+
+    return run
+
+
+def tables_export_arrow(job: Job) -> Callable[[], dict[str, Any]]:
+    """pyanaplan ``Client.download(export, as_table=...)``: download streamed into the parser."""
+    import pyarrow.compute
+    import pyarrow.csv  # noqa: F401 - imported before timing, as pandas is for its contender
+
+    if job["as_table"] == "pandas":
+        import pandas  # noqa: F401
+
+    client = _pyanaplan_client(job)
+
+    def run() -> dict[str, Any]:
+        with client:
+            table = client.download(job["file_id"], as_table=job["as_table"])
+        rows = table.num_rows if hasattr(table, "num_rows") else len(table)
+        return {"rows": rows, "as_table": job["as_table"]}
+
+    return run
+
+
+def tables_export_pandas_read_csv(job: Job) -> Callable[[], dict[str, Any]]:
+    """``Client.download`` to a file, then ``pandas.read_csv`` of it (both timed)."""
+    import pandas as pd
+
+    client = _pyanaplan_client(job)
+    path = Path(job["csv_path"])
+
+    def run() -> dict[str, Any]:
+        with client:
+            client.download(job["file_id"], path, resume=False)
+        frame = pd.read_csv(path)
+        path.unlink()
+        return {"rows": len(frame)}
+
+    return run
+
+
 CONTENDERS: dict[str, Callable[[Job], Callable[[], dict[str, Any]]]] = {
     "upload.pyanaplan": upload_pyanaplan,
     "upload.sdk": upload_sdk,
@@ -209,6 +292,10 @@ CONTENDERS: dict[str, Callable[[Job], Callable[[], dict[str, Any]]]] = {
     "task.pyanaplan": task_pyanaplan,
     "task.sdk": task_sdk,
     "task.bare": task_bare,
+    "tables.upload.arrow": tables_upload_arrow,
+    "tables.upload.csvfile": tables_upload_csv_file,
+    "tables.export.arrow": tables_export_arrow,
+    "tables.export.pandas": tables_export_pandas_read_csv,
 }
 
 
