@@ -175,10 +175,10 @@ def evaluate(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 rec,
                 target(
                     "table upload peak RSS",
-                    f"≤ table size + {RSS_LIMIT_MB:g} MB",
+                    f"≤ {limit or 0:.0f} MB (table size + {RSS_LIMIT_MB:g} MB)",
                     rss,
                     None if rss is None or limit is None else rss <= limit,
-                    f"table {table_mb:.0f} MB, limit {limit:.0f} MB" if limit else "",
+                    f"table {table_mb:.0f} MB" if limit else "",
                 ),
             )
         else:
