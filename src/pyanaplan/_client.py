@@ -665,10 +665,12 @@ class Client:
         into the compressed parallel upload. Its columns are first checked against those of the
         import that reads the file (`headerNames`) and written in that order.
 
+        `chunk_size`, `concurrency`, `compress`, `compress_level` and `on_progress` work as
+        for `upload` (the total passed to `on_progress` is None: a stream's size is unknown).
+
         Args:
             table: The data.
             file: The import data source (name or ID).
-            Others: as for `upload`.
 
         Raises:
             TableError: Columns missing or extra (nothing sent), or a value the file cannot
