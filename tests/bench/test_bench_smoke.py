@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SUITES = {"upload", "download", "latency", "import", "sweep", "compress", "slowlink"}
+SUITES = {"upload", "download", "latency", "import", "sweep", "compress", "slowlink", "tables"}
 
 
 @pytest.fixture(scope="module")

@@ -60,7 +60,7 @@ def upload(
     local: Annotated[
         Path | None,
         typer.Argument(
-            metavar="[LOCAL]",
+            metavar="LOCAL",
             help="Local file to upload, or - to read standard input (then --file is needed). "
             "Leave out with --parquet or --from-query.",
             parser=parse_local_source,
