@@ -961,6 +961,49 @@ class Client:
                 dump_dir=Path(dump_dir) if dump_dir is not None else None,
             )  # fmt: skip
 
+    def wait_task(
+        self,
+        kind: str,
+        name: str,
+        task_id: str,
+        *,
+        workspace: str | None = None,
+        model: str | None = None,
+        timeout_s: float | None = None,
+        dump_dir: str | os.PathLike[str] | None = None,
+        check: bool = True,
+        accept_partial: bool = False,
+        fail_on_ignored: bool = False,
+        download_to: str | os.PathLike[str] | IO[bytes] | None = None,
+        on_task_progress: TaskProgress | None = None,
+    ) -> TaskResult:
+        """Wait for a task started earlier and collect it as `run_*` collects its own task.
+
+        For a task started with `wait=False`, by another process, or by an earlier try of an
+        orchestrator's job: polls until it ends, downloads its failure dumps (and, for an
+        export with `download_to`, its output), and decides its outcome with the same rules
+        and options as `run_import`/`run_process`. A task that has already ended costs one
+        status request.
+
+        Raises:
+            TaskFailedError: The outcome is not accepted (dumps already downloaded), unless
+                check=False.
+            TaskTimeoutError: `timeout_s` passed; the server task was cancelled.
+            NotFoundError: No such task (the message names the object and the task id).
+        """
+        from pyanaplan.tasks.run import finish_task
+
+        ref = self.model_ref(model, workspace=workspace)
+        found = self._resolve_in(_check_kind(kind), name, ref)
+        with no_such_task(kind, found, task_id, ref):
+            return finish_task(
+                self.session, kind, workspace_id=ref.workspace_id, model_id=ref.model_id,
+                object_id=found.id, object_name=found.name, task_id=task_id, timeout_s=timeout_s,
+                dump_dir=Path(dump_dir) if dump_dir is not None else None, check=check,
+                accept_partial=accept_partial, fail_on_ignored=fail_on_ignored,
+                on_task_progress=on_task_progress, download_to=download_to,
+            )  # fmt: skip
+
     def cancel_task(
         self,
         kind: str,

@@ -131,7 +131,8 @@ class Settings:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     certificate: str | None = None
-    private_key: str | None = None
+    # A path, or the key's PEM text itself (e.g. from a secret store): never in repr.
+    private_key: str | None = field(default=None, repr=False)
     key_password: str | None = field(default=None, repr=False)
     token: str | None = field(default=None, repr=False)
     cert_format: str = "v2"
@@ -361,24 +362,32 @@ def _origin(name: str, url: str) -> str:
     return url
 
 
-def _levels(profile_values: Mapping[str, Any], arguments: Mapping[str, Any]) -> dict[str, int]:
+def _levels(
+    profile_values: Mapping[str, Any], arguments: Mapping[str, Any], *, environment: bool = True
+) -> dict[str, int]:
     """Precedence level at which each setting was given: 3 argument, 2 environment, 1 profile."""
     levels: dict[str, int] = {}
     for key in ("region", "api_url", "auth_url", "oauth_url"):
         if arguments.get(key) is not None:
             levels[key] = 3
-        elif os.environ.get(_ENV[key]):
+        elif environment and os.environ.get(_ENV[key]):
             levels[key] = 2
         elif profile_values.get(key):
             levels[key] = 1
     return levels
 
 
-def load_settings(profile: str | None = None, **arguments: Any) -> Settings:
+def load_settings(
+    profile: str | None = None, *, isolated: bool = False, **arguments: Any
+) -> Settings:
     """Merge explicit arguments > ANAPLAN_* environment > config.toml profile > defaults.
 
     Args:
         profile: Profile name; falls back to ANAPLAN_PROFILE, then config.toml's default_profile.
+        isolated: Use only the arguments and the defaults: no ANAPLAN_* variable and no profile
+            is read. For hosts that keep their own connection settings (e.g. an Airflow
+            connection), where an ANAPLAN_TOKEN or a default profile on the machine must not
+            change which tenant or user a job talks to.
         **arguments: Settings field values; None means "not given".
 
     Returns:
@@ -392,8 +401,10 @@ def load_settings(profile: str | None = None, **arguments: Any) -> Settings:
     if unknown:
         raise ConfigError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
 
-    explicit_profile = profile or os.environ.get("ANAPLAN_PROFILE")
-    profile_name = explicit_profile or default_profile_name()
+    if isolated and profile:
+        raise ConfigError("An isolated configuration cannot use a profile.")
+    explicit_profile = None if isolated else profile or os.environ.get("ANAPLAN_PROFILE")
+    profile_name = None if isolated else explicit_profile or default_profile_name()
     profile_values: dict[str, Any] = {}
     if profile_name:
         if explicit_profile:
@@ -410,7 +421,7 @@ def load_settings(profile: str | None = None, **arguments: Any) -> Settings:
         if key in fields and key not in _SECRET_FIELDS:
             merged[key] = value
     for key, env_name in _ENV.items():
-        env_value = os.environ.get(env_name)
+        env_value = None if isolated else os.environ.get(env_name)
         if env_value:
             merged[key] = env_value
     for key, value in arguments.items():
@@ -422,7 +433,7 @@ def load_settings(profile: str | None = None, **arguments: Any) -> Settings:
         region = lookup_region(str(region_name))
         # A region sets the hosts unless a URL was given at the same or a higher precedence level
         # (e.g. ANAPLAN_API_URL beats a profile's region; --region beats a profile's api_url).
-        levels = _levels(profile_values, arguments)
+        levels = _levels(profile_values, arguments, environment=not isolated)
         for key in ("api_url", "auth_url", "oauth_url"):
             if levels.get(key, 0) < levels["region"]:
                 merged[key] = getattr(region, key)

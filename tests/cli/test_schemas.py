@@ -213,3 +213,32 @@ def test_csv_flattens_nested_values(cli) -> None:
     meta = next(csv.DictReader(io.StringIO(show.stdout)))
     assert meta["source.column_separator"] == ","  # was an empty cell
     assert meta["source.header_names.0"] == "Product"
+
+
+def test_task_result_to_dict_is_the_documented_task_object(emu: Any, tmp_path: Path) -> None:
+    """`TaskResult.to_dict()` (the library's, used by the Airflow provider's XCom) and the CLI's
+    `task` object are one schema: equal for a failed process with nested results and dumps, and
+    for an export with its output downloaded."""
+    from pyanaplan import Client, TaskResult
+    from pyanaplan.cli._schemas import shape
+
+    user, password = emu.users[0]
+    with Client(
+        api_url=emu.api_url, auth_url=emu.auth_url, user=user, password=password,
+        workspace="Demo Workspace", model="Sales Planning",
+    ) as client:  # fmt: skip
+        client.upload(
+            b"Product,Region,Units,Price,Comment\nHelmet,Japan,5,59.00,\nNope,Japan,1,1,x\n",
+            file="Sales.csv",
+        )
+        process = client.run_process(PROCESS, check=False, dump_dir=tmp_path)
+        export = client.run_export("Sales Report.csv", download_to=tmp_path / "out.csv")
+    results: list[TaskResult] = [process, export]
+    assert process.nested and process.dump_paths and export.output_path is not None
+    for result in results:
+        data = result.to_dict()
+        assert data == shape("task", result)
+        assert list(data) == list(SCHEMAS["task"])
+        assert data["created"] is not None and data["created"].endswith("Z")
+    assert process.to_dict()["outcome"]["status"] == "partial"
+    assert process.to_dict()["dump_paths"] == [str(p) for p in process.dump_paths]

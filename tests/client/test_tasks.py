@@ -174,6 +174,47 @@ def test_wait_false_returns_at_once_and_get_task_follows_up(
     assert len(again.dump_paths) == 1 and again.dump_paths[0].exists()
 
 
+def test_wait_task_collects_a_task_started_earlier_like_run_does(
+    emu: Any, client: Client, tmp_path: Path
+) -> None:
+    client.upload(BAD_SALES, file="Sales.csv")
+    emu.set_task_timing(steps=4, step_s=0.05)
+    started = client.run_import(SALES_IMPORT, wait=False)
+    with pytest.raises(TaskFailedError) as info:
+        client.wait_task("import", SALES_IMPORT, started.task_id, dump_dir=tmp_path)
+    failed = info.value.result
+    assert failed.task_id == started.task_id and failed.counts.rows_failed == 3
+    assert len(failed.dump_paths) == 1 and failed.dump_paths[0].parent == tmp_path
+    # The same ended task again: accepted as a partial load, one status request, no new task.
+    before = len(emu.requests())
+    accepted = client.wait_task(
+        "import", SALES_IMPORT, started.task_id, accept_partial=True, dump_dir=tmp_path
+    )
+    assert accepted.outcome.status.value == "partial" and accepted.outcome.accepted
+    status_gets = [
+        r for r in emu.requests()[before:] if r["path"].endswith(f"/tasks/{started.task_id}")
+    ]
+    assert len(status_gets) == 1
+    assert len(task_posts(emu)) == 1
+
+
+def test_wait_task_downloads_an_export_output(emu: Any, client: Client, tmp_path: Path) -> None:
+    client.upload(GOOD_SALES, file="Sales.csv")
+    client.run_import(SALES_IMPORT)
+    started = client.run_export("Sales Report.csv", wait=False)
+    target = tmp_path / "report.csv"
+    result = client.wait_task("export", "Sales Report.csv", started.task_id, download_to=target)
+    assert result.output_path == target and "Helmet,Japan,5" in target.read_text()
+
+
+def test_wait_task_for_an_unknown_task_names_it(client: Client) -> None:
+    from pyanaplan.errors import NotFoundError
+
+    with pytest.raises(NotFoundError) as info:
+        client.wait_task("import", SALES_IMPORT, "0" * 32)
+    assert "has no task " + "0" * 32 in str(info.value)
+
+
 def test_ambiguous_start_adopts_the_created_task(emu: Any, client: Client) -> None:
     # The server creates the task, then the connection drops before the answer arrives.
     emu.inject(path="*/imports/*/tasks", method="POST", drop=True, times=1)

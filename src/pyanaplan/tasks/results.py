@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +168,62 @@ class TaskResult:
     def terminal(self) -> bool:
         """True once the task cannot change any more."""
         return self.state in TERMINAL_STATES
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain JSON data: the `task` object of docs/cli-output.md.
+
+        The same keys, always all of them, as `pyanaplan … -o json` prints for a task (a test
+        keeps the two equal), so a script or an orchestrator (the Airflow provider's XCom)
+        reads one schema wherever the result comes from. Paths are strings, `created` is ISO
+        8601 UTC, `outcome.status` is the `Outcome` value ("succeeded", "partial", …).
+        """
+        outcome = self.outcome
+        return {
+            "task_id": self.task_id,
+            "kind": self.kind,
+            "object_id": self.object_id,
+            "object_name": self.object_name,
+            "state": self.state,
+            "progress": self.progress,
+            "created": _iso_utc(self.creation_time_ms),
+            "successful": self.successful,
+            "server_successful": self.server_successful,
+            "outcome": {
+                "status": outcome.status.value,
+                "accepted": outcome.accepted,
+                "rows_rejected": outcome.rows_rejected,
+                "rows_ignored": outcome.rows_ignored,
+                "rows_with_warnings": outcome.rows_with_warnings,
+                "reasons": list(outcome.reasons),
+                "notes": list(outcome.notes),
+                "dumps_available": outcome.dumps_available,
+            },
+            "current_step": self.current_step,
+            "counts": {
+                "rows_successful": self.counts.rows_successful,
+                "rows_failed": self.counts.rows_failed,
+                "rows_ignored": self.counts.rows_ignored,
+                "rows_invalid": self.counts.rows_invalid,
+                "rows_with_warnings": self.counts.rows_with_warnings,
+                "created": self.counts.created,
+                "updated": self.counts.updated,
+                "total": self.counts.total,
+            },
+            "failure_dump_available": self.failure_dump_available,
+            "dump_paths": [str(p) for p in self.dump_paths],
+            "output_path": str(self.output_path) if self.output_path is not None else None,
+            "cancelled_by": self.cancelled_by,
+            "details": [
+                {
+                    "type": d.type,
+                    "message": d.message,
+                    "occurrences": d.occurrences,
+                    "values": dict(d.values),
+                }
+                for d in self.details
+            ],
+            "nested": [n.to_dict() for n in self.nested],
+        }
 
     def describe(self, where: str = "") -> str:
         """A one-line summary naming the object and the outcome, e.g. for error messages.
@@ -337,6 +394,14 @@ def _to_int(value: Any) -> int | None:
         return int(float(value))
     except (TypeError, ValueError):
         return None
+
+
+def _iso_utc(epoch_ms: int | None) -> str | None:
+    """Epoch milliseconds as ISO 8601 UTC, e.g. 2026-01-31T09:05:00Z."""
+    if epoch_ms is None:
+        return None
+    when = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _counts_text(counts: TaskCounts) -> str:

@@ -54,6 +54,7 @@ __all__ = [
     "START_ATTEMPTS",
     "cancel_task",
     "export_output_version",
+    "finish_task",
     "get_task",
     "list_tasks",
     "mapping_parameters",
@@ -240,8 +241,6 @@ def run_task(
         AnaplanError: Starting or polling failed (a lost connection while waiting names the
             task id and the commands to check it).
     """
-    path = tasks_path(kind, workspace_id, model_id, object_id)
-    label = task_label(kind, object_name, object_id, model_id)
     task_id = start_task(
         session,
         kind,
@@ -251,7 +250,7 @@ def run_task(
         object_name=object_name,
         mapping=mapping,
     )
-    log.info("Started %s: task %s", label, task_id)
+    log.info("Started %s: task %s", task_label(kind, object_name, object_id, model_id), task_id)
     if not wait:
         return TaskResult(
             task_id=task_id,
@@ -261,6 +260,54 @@ def run_task(
             state="NOT_STARTED",
             successful=None,
         )
+    return finish_task(
+        session,
+        kind,
+        workspace_id=workspace_id,
+        model_id=model_id,
+        object_id=object_id,
+        object_name=object_name,
+        task_id=task_id,
+        timeout_s=timeout_s,
+        dump_dir=dump_dir,
+        check=check,
+        accept_partial=accept_partial,
+        fail_on_ignored=fail_on_ignored,
+        on_task_progress=on_task_progress,
+        download_to=download_to,
+    )
+
+
+def finish_task(
+    session: ApiSession,
+    kind: str,
+    *,
+    workspace_id: str,
+    model_id: str,
+    object_id: str,
+    object_name: str,
+    task_id: str,
+    timeout_s: float | None = None,
+    dump_dir: Path | None = None,
+    check: bool = True,
+    accept_partial: bool = False,
+    fail_on_ignored: bool = False,
+    on_task_progress: TaskProgressCallback | None = None,
+    download_to: str | os.PathLike[str] | IO[bytes] | None = None,
+) -> TaskResult:
+    """Wait for a started task, save its dumps (and an export's output), check the outcome.
+
+    The second half of `run_task`, on its own so a task started earlier (with `wait=False`, by
+    another process, or by an earlier try of an orchestrator's job) is collected exactly as
+    `run_task` collects its own. A task that has already ended costs one status request.
+
+    Args: as for `run_task`; `task_id` is the task to wait for.
+
+    Raises: as `run_task` does after the start (TaskFailedError, TaskTimeoutError,
+        TaskInterrupted, AnaplanError); NotFoundError for an unknown task id.
+    """
+    path = tasks_path(kind, workspace_id, model_id, object_id)
+    label = task_label(kind, object_name, object_id, model_id)
     try:
         return _wait_and_collect(
             session,

@@ -58,6 +58,26 @@ def test_profile_selected_by_env_then_default(monkeypatch: pytest.MonkeyPatch) -
     assert load_settings("a").user == "a@x"
 
 
+def test_isolated_reads_neither_environment_nor_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    save_profile("machine", {"user": "profile@x", "workspace": "WS from profile"})
+    monkeypatch.setenv("ANAPLAN_TOKEN", "tok-from-env")
+    monkeypatch.setenv("ANAPLAN_API_URL", "https://env.example")
+    monkeypatch.setenv("ANAPLAN_PROFILE", "machine")
+    s = load_settings(isolated=True, user="conn@x", password="pw", region="EU1")
+    assert s.profile is None and s.workspace is None
+    assert s.token is None  # the machine's token must not override the given credentials
+    assert (s.user, s.password) == ("conn@x", "pw")
+    assert s.api_url == lookup_region("EU1").api_url  # the region wins over ANAPLAN_API_URL
+    assert load_settings().token == "tok-from-env"  # not isolated: the environment applies
+    with pytest.raises(ConfigError):
+        load_settings("machine", isolated=True)
+
+
+def test_private_key_text_is_not_in_repr() -> None:
+    pem = "-----BEGIN PRIVATE KEY-----\nMIIsecret\n-----END PRIVATE KEY-----\n"
+    assert "MIIsecret" not in repr(load_settings(isolated=True, private_key=pem))
+
+
 def test_unknown_profile_is_config_error() -> None:
     save_profile("real", {"user": "a@x"})
     with pytest.raises(ConfigError) as info:
