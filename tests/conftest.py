@@ -14,6 +14,19 @@ from faultcheck import missed_rules
 from openapi_dir import fold_skip, require_openapi_dir
 
 _CALL_PASSED = pytest.StashKey[bool]()
+_AIRFLOW_TESTS = Path(__file__).resolve().parent / "airflow"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """tests/airflow runs only when named (`make test-airflow`, called by `make test`): importing
+    Airflow reconfigures logging for the whole process, which other tests must not see."""
+    if collection_path != _AIRFLOW_TESTS:
+        return None
+    for arg in config.args:
+        path = Path(arg.split("::", 1)[0]).resolve()
+        if path == _AIRFLOW_TESTS or _AIRFLOW_TESTS in path.parents:
+            return None
+    return True
 
 
 @pytest.fixture(autouse=True)
