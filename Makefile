@@ -4,24 +4,30 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint docs bench bench-smoke reliability clean
+.PHONY: demo test test-airflow lint docs bench bench-smoke reliability clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[emulator,dev,docs]'
+	$(BIN)/python -m pip install --quiet -e '.[emulator,dev,docs,airflow]'
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/pyanaplan demo
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests bench docs/hooks
+	$(BIN)/ruff check src tests bench docs/hooks docs/airflow
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-airflow
+
+# The Airflow provider's DAG tests, in a pytest process of their own: importing Airflow
+# reconfigures logging process-wide (tests/airflow/conftest.py). About a minute.
+test-airflow: $(STAMP)
+	$(BIN)/python -m pytest tests/airflow
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench docs/hooks
-	$(BIN)/ruff format --check src tests bench docs/hooks
+	$(BIN)/ruff check src tests bench docs/hooks docs/airflow
+	$(BIN)/ruff format --check src tests bench docs/hooks docs/airflow
 
 # The documentation site, into site/ (strict: a broken link or reference fails the build).
 docs: $(STAMP)

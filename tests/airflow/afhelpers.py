@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+#: The DAGs folder (conftest.py points Airflow at it before Airflow is imported).
+DAGS = Path(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+#: Where `task_held` parks a task: its data committed, its state still IN_PROGRESS.
+HELD_AT = "task-after-model-commit"
 WORKSPACE = "Demo Workspace"
 MODEL = "Sales Planning"
 SALES_IMPORT = "Sales from Sales.csv"
@@ -44,13 +53,29 @@ class DagRunResult:
     """A finished DAG run and what it left in the metadata database."""
 
     def __init__(self, dag_run: Any) -> None:
-        self.dag_run = dag_run
-        self.dag_id = dag_run.dag_id
-        self.run_id = dag_run.run_id
+        self.dag_id = str(dag_run.dag_id)
+        self.run_id = str(dag_run.run_id)
+        self._state = str(dag_run.state)
+
+    @classmethod
+    def latest(cls, dag_id: str) -> DagRunResult:
+        """The newest run of a DAG (e.g. one a killed process left behind)."""
+        from airflow.models.dagrun import DagRun
+        from airflow.utils.session import create_session
+        from sqlalchemy import select
+
+        with create_session() as session:
+            dag_run = session.scalar(
+                select(DagRun).where(DagRun.dag_id == dag_id).order_by(DagRun.id.desc())
+            )
+            assert dag_run is not None, f"no run of {dag_id}"
+            session.expunge(dag_run)
+        return cls(dag_run)
 
     @property
     def state(self) -> str:
-        return str(self.dag_run.state)
+        """The run's state when it was looked at ("success", "failed", "running")."""
+        return self._state
 
     def task_states(self) -> dict[str, str]:
         from airflow.models import TaskInstance
@@ -153,6 +178,7 @@ def resume_dag_run(dag: Any, run_id: str, *, timeout_s: float = 120.0) -> DagRun
     from airflow.models.dagrun import DagRun
     from airflow.sdk import DagRunState, TaskInstanceState
     from airflow.sdk.definitions.dag import _run_task
+    from airflow.serialization.serialized_objects import DagSerialization
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
@@ -162,6 +188,7 @@ def resume_dag_run(dag: Any, run_id: str, *, timeout_s: float = 120.0) -> DagRun
             select(DagRun).where(DagRun.dag_id == dag.dag_id, DagRun.run_id == run_id)
         )
         assert dag_run is not None
+        dag_run.dag = DagSerialization.deserialize_dag(DagSerialization.serialize_dag(dag))
         while dag_run.state == DagRunState.RUNNING:
             if time.monotonic() > deadline:
                 pytest.fail(f"the DAG run {run_id} did not end within {timeout_s:g} s")
@@ -181,5 +208,40 @@ def resume_dag_run(dag: Any, run_id: str, *, timeout_s: float = 120.0) -> DagRun
                 time.sleep(0.2)
             for ti in scheduled:
                 _run_task(ti=ti, task=dag.task_dict[ti.task_id], run_triggerer=True)
-        session.expunge(dag_run)
-    return DagRunResult(dag_run)
+        return DagRunResult(dag_run)
+
+
+_STATUS_PATH = re.compile(r"/tasks/[0-9A-F]{32}$")
+
+
+def status_polls(emu: Any) -> int:
+    """Task status requests (`GET …/tasks/{taskId}`) the emulator has answered."""
+    return sum(1 for r in emu.requests() if r["method"] == "GET" and _STATUS_PATH.search(r["path"]))
+
+
+@contextmanager
+def task_held(emu: Any, *, until_polls: int | None, timeout_s: float = 60.0) -> Iterator[None]:
+    """Keep the next task IN_PROGRESS (parked in the emulator's engine after its data is
+    committed) until the emulator has answered `until_polls` status requests in all, then let
+    it finish: a task that is surely still running when the code under test looks at it,
+    without guessing at durations. With `until_polls=None` only the test releases it
+    (`emu.disarm_crash_points()`), or the end of the block."""
+    emu.arm_crash_point(HELD_AT)
+    done = threading.Event()
+
+    def release() -> None:
+        deadline = time.monotonic() + timeout_s
+        while until_polls is not None and not done.is_set() and time.monotonic() < deadline:
+            if status_polls(emu) >= until_polls:
+                break
+            time.sleep(0.02)
+        done.wait() if until_polls is None else None
+        emu.disarm_crash_points()
+
+    thread = threading.Thread(target=release, name="release-held-task", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(timeout=10)

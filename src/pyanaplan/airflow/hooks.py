@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseHook
 
-from pyanaplan import AuthenticationError, Client, DeviceCode, RetryPolicy, load_settings
+from pyanaplan import (
+    AnaplanError,
+    AuthenticationError,
+    Client,
+    DeviceCode,
+    RetryPolicy,
+    load_settings,
+)
 from pyanaplan.airflow.connection import AnaplanConnection, parse_connection
 
 if TYPE_CHECKING:
@@ -118,6 +125,8 @@ def _no_device_login(spec: AnaplanConnection) -> Any:
         raise AuthenticationError(
             f"Anaplan refused the refresh token of connection {spec.conn_id!r} (expired, "
             "revoked, or already rotated by a concurrent sign-in).",
+            status=400,
+            code="invalid_grant",
             hint="Sign in again with `pyanaplan login --client-id ID` and put the new refresh "
             f"token in the connection (or in Variable {spec.refresh_token_variable!r}).",
         )
@@ -173,7 +182,10 @@ class AnaplanHook(BaseHook):
     def __enter__(self) -> Client:
         return self.get_conn()
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        # Airflow logs an exception's message; pyanaplan's errors also say what to do next.
+        if isinstance(exc, AnaplanError) and exc.hint:
+            self.log.error("Next step: %s", exc.hint)
         self.close()
 
     def test_connection(self) -> tuple[bool, str]:

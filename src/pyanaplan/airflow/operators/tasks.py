@@ -352,17 +352,20 @@ class AnaplanExportOperator(AnaplanTaskOperator):
     """Run an Anaplan export; optionally download its output.
 
     Args:
-        output: Where to save the output: a local file or object storage (`ObjectStoragePath`
-            or a URI string) (templated). The XCom result's `output_path` says where it went.
+        download_to: Where to save the output: a local file or object storage
+            (`ObjectStoragePath` or a URI string) (templated), as `Client.run_export` names it.
+            The XCom result's `output_path` says where it went.
         Others: see `AnaplanTaskOperator`.
     """
 
     kind = "export"
-    template_fields: Sequence[str] = (*AnaplanTaskOperator.template_fields, "output")
+    template_fields: Sequence[str] = (*AnaplanTaskOperator.template_fields, "download_to")
 
-    def __init__(self, *, output: str | ObjectStoragePath | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *, download_to: str | ObjectStoragePath | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
-        self.output = output
+        self.download_to = download_to
 
     def output_place(self) -> str | ObjectStoragePath | None:
-        return self.output
+        return self.download_to
