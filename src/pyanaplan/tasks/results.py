@@ -213,6 +213,7 @@ class TaskResult:
             "dump_paths": [str(p) for p in self.dump_paths],
             "output_path": str(self.output_path) if self.output_path is not None else None,
             "cancelled_by": self.cancelled_by,
+            "warnings": list(self.warnings),
             "details": [
                 {
                     "type": d.type,
