@@ -21,9 +21,9 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory test-airflow
 
 # The Airflow provider's DAG tests, in a pytest process of their own: importing Airflow
-# reconfigures logging process-wide (tests/airflow/conftest.py). About a minute.
+# reconfigures logging process-wide (tests/airflow_provider/conftest.py). About a minute.
 test-airflow: $(STAMP)
-	$(BIN)/python -m pytest tests/airflow
+	$(BIN)/python -m pytest tests/airflow_provider
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench docs/hooks docs/airflow

@@ -14,12 +14,15 @@ from faultcheck import missed_rules
 from openapi_dir import fold_skip, require_openapi_dir
 
 _CALL_PASSED = pytest.StashKey[bool]()
-_AIRFLOW_TESTS = Path(__file__).resolve().parent / "airflow"
+# Not tests/airflow: with Airflow not installed, a folder of that name on sys.path would pass for
+# the `airflow` package (a namespace package), and the tests' skip would not happen.
+_AIRFLOW_TESTS = Path(__file__).resolve().parent / "airflow_provider"
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """tests/airflow runs only when named (`make test-airflow`, called by `make test`): importing
-    Airflow reconfigures logging for the whole process, which other tests must not see."""
+    """tests/airflow_provider runs only when named (`make test-airflow`, called by `make test`):
+    importing Airflow reconfigures logging for the whole process, which other tests must not
+    see."""
     if collection_path != _AIRFLOW_TESTS:
         return None
     for arg in config.args:
