@@ -113,6 +113,9 @@ def build_config(args: argparse.Namespace, work_dir: Path) -> Config:
             latency_timings=[(1, 0.0, 0.0)],
             compress_sample=2 * MB,
             table_rows=20_000,
+            airflow_imports=5,
+            airflow_task_timing=(1, 0.0),
+            airflow_poll_s=0.2,
         )
     else:
         cfg = Config(
@@ -166,6 +169,7 @@ def run_suites(harness: Harness, cfg: Config) -> None:
         ("import", harness.run_import),
         ("sweep", harness.run_sweep),
         ("tables", harness.run_tables),
+        ("airflow", harness.run_airflow),
     ]
     for suite, step in steps:
         if suite not in cfg.only:

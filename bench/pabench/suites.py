@@ -33,7 +33,17 @@ LINES_FILE_ID = "113000000002"
 LINES_IMPORT_ID = "112000000002"
 LINES_EXPORT_ID = "116000000001"
 
-SUITES = ("upload", "download", "latency", "import", "sweep", "compress", "slowlink", "tables")
+SUITES = (
+    "upload",
+    "download",
+    "latency",
+    "import",
+    "sweep",
+    "compress",
+    "slowlink",
+    "tables",
+    "airflow",
+)
 
 JobFactory = Callable[[], dict[str, Any]]
 
@@ -63,6 +73,10 @@ class Config:
     py_spy: str | None = None
     #: Rows of the tables suite's table (issue 14 asks 10M).
     table_rows: int = 10_000_000
+    #: The airflow suite: imports in flight, their task timing (steps, s), trigger poll interval.
+    airflow_imports: int = 50
+    airflow_task_timing: tuple[int, float] = (2, 0.25)
+    airflow_poll_s: float = 5.0
 
 
 def size_label(size: int) -> str:
@@ -261,6 +275,14 @@ class Harness:
         print(f"    profiling one more pyanaplan run of {rec['id']} with py-spy")
         out = self.cfg.work_dir / f"profile-{rec['id']}.txt"
         rec["profile"] = profile_run(self.cfg.py_spy, job(), out, self.timeout_for(size))
+
+    #: The import the airflow suite runs (a list import whose source the spec already holds).
+    regions_import_id = REGIONS_IMPORT_ID
+
+    def run_airflow(self) -> dict[str, Any]:
+        from pabench.airflow_bench import run_suite
+
+        return run_suite(self)
 
     def timeout_for(self, size: int) -> float:
         """Generous: 2 MB/s worst case plus start-up, so only a hung run is killed."""

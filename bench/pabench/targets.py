@@ -55,7 +55,8 @@ def evaluate(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     flat: list[dict[str, Any]] = []
     for rec in records:  # judged afresh each time (a merged run re-judges earlier records)
         rec["targets"] = []
-        if "contenders" in rec and rec["suite"] != "latency":
+        # Latency and airflow records keep the ratios their suites computed from run extras.
+        if "contenders" in rec and rec["suite"] not in ("latency", "airflow"):
             rec["ratios"] = []
 
     def add(rec: dict[str, Any], item: dict[str, Any]) -> None:

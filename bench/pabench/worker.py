@@ -282,6 +282,20 @@ def tables_export_pandas_read_csv(job: Job) -> Callable[[], dict[str, Any]]:
     return run
 
 
+def airflow_deferred(job: Job) -> Callable[[], dict[str, Any]]:
+    """The Airflow provider's deferrable path (``pabench/airflow_bench.py``)."""
+    from pabench.airflow_bench import deferred
+
+    return deferred(job)
+
+
+def airflow_back_to_back(job: Job) -> Callable[[], dict[str, Any]]:
+    """The Airflow provider with ``deferrable=False`` (``pabench/airflow_bench.py``)."""
+    from pabench.airflow_bench import back_to_back
+
+    return back_to_back(job)
+
+
 CONTENDERS: dict[str, Callable[[Job], Callable[[], dict[str, Any]]]] = {
     "upload.pyanaplan": upload_pyanaplan,
     "upload.sdk": upload_sdk,
@@ -296,6 +310,8 @@ CONTENDERS: dict[str, Callable[[Job], Callable[[], dict[str, Any]]]] = {
     "tables.upload.csvfile": tables_upload_csv_file,
     "tables.export.arrow": tables_export_arrow,
     "tables.export.pandas": tables_export_pandas_read_csv,
+    "airflow.deferred": airflow_deferred,
+    "airflow.back_to_back": airflow_back_to_back,
 }
 
 

@@ -46,6 +46,7 @@ def test_rejected_rows_fail_the_task_with_counts_and_dumps(
     text = logged.out + logged.err
     assert "3 rows rejected" in text and "AnaplanTaskFailedException" in text
     assert f"Failure dumps: {dump}" in text
+    assert emu.users[0][1] not in text  # the connection's password never reaches the log
 
 
 def test_dumps_go_to_object_storage(

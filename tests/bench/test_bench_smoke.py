@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SUITES = {"upload", "download", "latency", "import", "sweep", "compress", "slowlink", "tables"}
+SUITES = {
+    "upload", "download", "latency", "import", "sweep", "compress", "slowlink", "tables", "airflow",
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -108,7 +108,9 @@ class AnaplanTaskTrigger(BaseTrigger):
                 if failures > MAX_TRANSIENT_ERRORS:
                     yield self._error(exc, f"{failures} status requests in a row failed: ")
                     return
-                self.log.warning("Status of Anaplan %s failed (%s); polling on", self.ref, exc)
+                self.log.warning(
+                    "Status of Anaplan %s failed (%s); polling on", self.ref.describe(), exc
+                )
             except AnaplanError as exc:
                 yield self._error(exc)
                 return
