@@ -177,6 +177,11 @@ class Emulator:
             date_header=False,  # the app stamps Date from the emulator's clock (faults.py)
             lifespan="on",
             timeout_graceful_shutdown=2,
+            # h11 and the asyncio loop, whatever else is installed: uvicorn would pick httptools
+            # and uvloop when present (Apache Airflow's dependencies bring both), and httptools
+            # ignores this header-size limit (tests/reliability/test_rel_hardening.py).
+            http="h11",
+            loop="asyncio",
             h11_max_incomplete_event_size=64 * 1024,
             **ssl_kwargs,
         )
