@@ -20,10 +20,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 Job = dict[str, Any]
@@ -32,8 +32,10 @@ CONN_ID = "anaplan_bench"
 
 def _prepare(job: Job) -> None:
     """Airflow's environment (a throwaway home, the connection) before Airflow is imported."""
-    home = tempfile.mkdtemp(prefix="pabench-airflow-")
-    os.environ["AIRFLOW_HOME"] = home
+    # Beside the job's own cache directory, inside the run's work dir (removed after the run).
+    home = Path(os.environ["ANAPLAN_CACHE_DIR"]).parent / "airflow"
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["AIRFLOW_HOME"] = str(home)
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
     os.environ[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = json.dumps(
