@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pyanaplan.emulator.settings import EmulatorSettings
 
 if TYPE_CHECKING:
-    from pyanaplan.emulator.app import Platform
+    from pyanaplan.emulator.platform import Platform
     from pyanaplan.emulator.spec import Spec
 
 START_TIMEOUT_S = 15.0

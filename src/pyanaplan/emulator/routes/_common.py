@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -13,10 +13,8 @@ from starlette.routing import Route
 
 from pyanaplan.emulator.engine.directory import User
 from pyanaplan.emulator.engine.errors import EmulatorError, bad_request
+from pyanaplan.emulator.platform import Platform
 from pyanaplan.emulator.spec import ModelSpec
-
-if TYPE_CHECKING:
-    from pyanaplan.emulator.app import Platform
 
 T = TypeVar("T")
 WS_PREFIX = "/2/0/workspaces/{workspace_id}/models/{model_id}"

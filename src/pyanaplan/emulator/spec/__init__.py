@@ -4,8 +4,9 @@
 docs/emulator-spec.md; how this package reads it and how to extend it, in
 docs/architecture.md §3.1. Modules: ``base.py`` (field types, IDs, how problems are raised),
 ``structure.py`` (lists, modules), ``actions.py`` (files, imports, exports, actions,
-processes), ``model.py`` (`ModelSpec`, its lookups), ``checks.py`` (a model's cross-references),
-``platform.py`` (users, workspaces, settings, the `Spec` root), ``loading.py`` (YAML, messages).
+processes), ``model.py`` (`ModelSpec`, its lookups), ``checks.py`` (a model's cross-references,
+read through the `CheckedModel` protocol), ``platform.py`` (users, workspaces, settings, the
+`Spec` root), ``loading.py`` (YAML, messages).
 """
 
 from pyanaplan.emulator.spec.actions import (
@@ -15,6 +16,7 @@ from pyanaplan.emulator.spec.actions import (
     ImportSpec,
     ListOrModule,
     ProcessSpec,
+    Runnable,
     Selection,
 )
 from pyanaplan.emulator.spec.base import (
@@ -25,7 +27,7 @@ from pyanaplan.emulator.spec.base import (
     SpecModel,
 )
 from pyanaplan.emulator.spec.loading import EmulatorSpecError, load_spec, parse_spec
-from pyanaplan.emulator.spec.model import ModelSpec, Runnable
+from pyanaplan.emulator.spec.model import ModelSpec
 from pyanaplan.emulator.spec.platform import SettingsSpec, Spec, UserSpec, WorkspaceSpec
 from pyanaplan.emulator.spec.structure import LineItemSpec, ListItemSpec, ListSpec, ModuleSpec
 

@@ -266,3 +266,7 @@ class ProcessSpec(SpecModel):
         if not value:
             raise problem("a process needs at least one action")
         return value
+
+
+Runnable = ImportSpec | ExportSpec | ActionSpec | ProcessSpec
+"""What a task runs: an import, an export, another action or a process."""

@@ -4,20 +4,53 @@
 itself, and reports at paths inside the model (``imports.2.source``); pydantic puts the model's own
 path in front (``models.0.imports.2.source``). The order of the checks is the order of the spec's
 sections, so the first problem reported is the one a reader meets first.
+
+The checks see a model through `CheckedModel`, what they read of it, so that this module and
+``model.py`` (which calls `check_model` from its validator) do not import each other.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from pyanaplan.emulator.spec.actions import (
+    ActionSpec,
+    ExportSpec,
+    FileSpec,
+    ImportSpec,
+    ProcessSpec,
+    Runnable,
+)
 from pyanaplan.emulator.spec.base import Loc, Problems
 from pyanaplan.emulator.spec.structure import LIST_FIELDS, ListSpec, ModuleSpec
 
-if TYPE_CHECKING:
-    from pyanaplan.emulator.spec.model import ModelSpec
+
+class CheckedModel(Protocol):
+    """What the checks read of a model; `ModelSpec` is the one implementation."""
+
+    @property
+    def lists(self) -> tuple[ListSpec, ...]: ...
+    @property
+    def modules(self) -> tuple[ModuleSpec, ...]: ...
+    @property
+    def files(self) -> tuple[FileSpec, ...]: ...
+    @property
+    def imports(self) -> tuple[ImportSpec, ...]: ...
+    @property
+    def exports(self) -> tuple[ExportSpec, ...]: ...
+    @property
+    def actions(self) -> tuple[ActionSpec, ...]: ...
+    @property
+    def processes(self) -> tuple[ProcessSpec, ...]: ...
+    def list_named(self, name: str) -> ListSpec | None: ...
+    def module_named(self, name: str) -> ModuleSpec | None: ...
+    def dimension(self, name: str) -> ListSpec | None: ...
+    def file(self, file_id: str) -> FileSpec | None: ...
+    def runnables(self, kind: str) -> tuple[Runnable, ...]: ...
+    def header_names(self, source: FileSpec) -> tuple[str, ...]: ...
 
 
-def check_model(model: ModelSpec, found: Problems) -> None:
+def check_model(model: CheckedModel, found: Problems) -> None:
     """Record every dangling or ill-typed reference between ``model``'s objects in ``found``."""
     _check_lists(model, found)
     _check_modules(model, found)
@@ -40,7 +73,7 @@ def check_model(model: ModelSpec, found: Problems) -> None:
         )
 
 
-def _check_lists(model: ModelSpec, found: Problems) -> None:
+def _check_lists(model: CheckedModel, found: Problems) -> None:
     found.unique(((("lists", i, "id"), x.id) for i, x in enumerate(model.lists)), "list id")
     found.unique(((("lists", i, "name"), x.name) for i, x in enumerate(model.lists)), "list name")
     for i, lst in enumerate(model.lists):
@@ -62,7 +95,7 @@ def _check_lists(model: ModelSpec, found: Problems) -> None:
                 )
 
 
-def _in_parent_cycle(model: ModelSpec, lst: ListSpec) -> bool:
+def _in_parent_cycle(model: CheckedModel, lst: ListSpec) -> bool:
     # Walk up the parent lists; every step adds a name to ``seen``, so the walk ends.
     seen = {lst.name}
     current = lst
@@ -78,7 +111,7 @@ def _in_parent_cycle(model: ModelSpec, lst: ListSpec) -> bool:
     return False
 
 
-def _check_modules(model: ModelSpec, found: Problems) -> None:
+def _check_modules(model: CheckedModel, found: Problems) -> None:
     modules = model.modules
     found.unique(((("modules", i, "id"), x.id) for i, x in enumerate(modules)), "module id")
     found.unique(((("modules", i, "name"), x.name) for i, x in enumerate(modules)), "module name")
@@ -96,7 +129,7 @@ def _check_modules(model: ModelSpec, found: Problems) -> None:
         _check_cells(model, module, where, found)
 
 
-def _check_cells(model: ModelSpec, module: ModuleSpec, where: Loc, found: Problems) -> None:
+def _check_cells(model: CheckedModel, module: ModuleSpec, where: Loc, found: Problems) -> None:
     inputs = {li.name for li in module.inputs()}
     items: dict[str, set[str]] = {}
     for dim in module.dimensions:
@@ -116,7 +149,7 @@ def _check_cells(model: ModelSpec, module: ModuleSpec, where: Loc, found: Proble
                 found.add((*at, dim), f"no item {value!r} in list {dim!r}")
 
 
-def _check_imports(model: ModelSpec, found: Problems) -> None:
+def _check_imports(model: CheckedModel, found: Problems) -> None:
     for i, imp in enumerate(model.imports):
         where: Loc = ("imports", i)
         if model.file(imp.source) is None:
@@ -163,7 +196,7 @@ def _check_module_mapping(
     found.unique((((*where, column), target) for column, target in mapping.items()), "target")
 
 
-def _check_columns(model: ModelSpec, found: Problems) -> None:
+def _check_columns(model: CheckedModel, found: Problems) -> None:
     # Mapped columns must be in the source's header, when the spec knows the header.
     for i, imp in enumerate(model.imports):
         source = model.file(imp.source)
@@ -178,7 +211,7 @@ def _check_columns(model: ModelSpec, found: Problems) -> None:
                 )
 
 
-def _check_exports(model: ModelSpec, found: Problems) -> None:
+def _check_exports(model: CheckedModel, found: Problems) -> None:
     for i, exp in enumerate(model.exports):
         where: Loc = ("exports", i, "source")
         if exp.source.list is not None and model.list_named(exp.source.list) is None:
@@ -187,7 +220,7 @@ def _check_exports(model: ModelSpec, found: Problems) -> None:
             found.add((*where, "module"), f"no module named {exp.source.module!r}")
 
 
-def _check_actions(model: ModelSpec, found: Problems) -> None:
+def _check_actions(model: CheckedModel, found: Problems) -> None:
     for i, act in enumerate(model.actions):
         lst = model.list_named(act.list)
         if lst is None:
@@ -200,7 +233,7 @@ def _check_actions(model: ModelSpec, found: Problems) -> None:
             )
 
 
-def _check_processes(model: ModelSpec, found: Problems) -> None:
+def _check_processes(model: CheckedModel, found: Problems) -> None:
     runnable = {x.id for kind in ("imports", "exports", "actions") for x in model.runnables(kind)}
     for i, process in enumerate(model.processes):
         for j, action_id in enumerate(process.actions):

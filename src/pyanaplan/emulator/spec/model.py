@@ -12,6 +12,7 @@ from pyanaplan.emulator.spec.actions import (
     FileSpec,
     ImportSpec,
     ProcessSpec,
+    Runnable,
 )
 from pyanaplan.emulator.spec.base import (
     MODEL_STATES,
@@ -23,8 +24,6 @@ from pyanaplan.emulator.spec.base import (
 )
 from pyanaplan.emulator.spec.checks import check_model
 from pyanaplan.emulator.spec.structure import ListSpec, ModuleSpec
-
-Runnable = ImportSpec | ExportSpec | ActionSpec | ProcessSpec
 
 
 class ModelSpec(SpecModel):
