@@ -24,6 +24,7 @@ from pyanaplan.emulator.settings import EmulatorSettings
 from pyanaplan.emulator.spec import load_spec
 from pyanaplan.emulator.storage.blobs import BlobStore
 from pyanaplan.emulator.storage.db import PLATFORM_SCHEMA, Database, ModelDatabases
+from pyanaplan.emulator.storage.platform_store import PlatformStore
 
 
 class Platform:
@@ -43,12 +44,13 @@ class Platform:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.clock = Clock()
         self.db = Database(data_dir / "platform.sqlite3", PLATFORM_SCHEMA)
+        self.store = PlatformStore(self.db)
         self.model_dbs = ModelDatabases(data_dir / "models")
         self.blobs = BlobStore(data_dir / "blobs")
         self.blobs.sweep_temp()  # bodies half-received before a crash were never acknowledged
         self.directory = Directory(spec, self.clock)
         self.auth = AuthService(
-            self.db.conn,
+            self.store,
             self.directory,
             self.clock,
             token_ttl_s=settings.token_ttl_s,
@@ -56,7 +58,7 @@ class Platform:
             oauth_interval_s=settings.oauth_interval_s,
         )
         self.files = FileService(
-            self.db.conn,
+            self.store,
             self.blobs,
             self.directory,
             self.clock,
@@ -66,7 +68,7 @@ class Platform:
         if steps is None:
             steps = spec.settings.task_steps
         self.tasks = TaskService(
-            self.db,
+            self.store,
             self.model_dbs,
             self.directory,
             self.files,
@@ -79,10 +81,10 @@ class Platform:
             rejected_rows_successful=spec.settings.rejected_rows_successful,
         )
         self.dumps = DumpService(
-            self.db,
+            self.store,
             self.blobs,
             self.clock,
-            task_row=self.tasks.task_row,
+            find_task=self.tasks.task,
             dump_chunk_bytes=settings.dump_chunk_bytes,
         )
         self.faults = FaultSet()
@@ -113,7 +115,7 @@ class Platform:
     def reset(self) -> None:
         """Back to the spec's state."""
         self.tasks.reset(self.model_ids())
-        self.db.clear()
+        self.store.clear()
         self.blobs.clear()
         self.clock.reset()
         self.faults.clear()

@@ -12,9 +12,7 @@ import binascii
 import hashlib
 import json
 import secrets
-import sqlite3
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,12 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pyanaplan.emulator.engine.clock import Clock
 from pyanaplan.emulator.engine.directory import Directory, User
 from pyanaplan.emulator.engine.errors import EmulatorError
-from pyanaplan.emulator.storage import platform_queries as q
+from pyanaplan.emulator.storage.platform_store import (
+    DeviceRecord,
+    PlatformStore,
+    RefreshRecord,
+    TokenRecord,
+)
 
 BAD_CREDENTIAL = "FAILURE_BAD_CREDENTIAL"
 BAD_HEADER = "FAILURE_BAD_HEADER"
@@ -86,7 +89,7 @@ class AuthService:
     """Issues, refreshes, validates and revokes tokens; runs the device grant.
 
     Args:
-        conn: returns this thread's platform connection.
+        store: the platform database (tokens, devices, refresh tokens, certificates).
         directory: users.
         clock: the engine clock (expiry).
         token_ttl_s: token lifetime (2100 s like the service).
@@ -94,7 +97,7 @@ class AuthService:
 
     def __init__(
         self,
-        conn: Callable[[], sqlite3.Connection],
+        store: PlatformStore,
         directory: Directory,
         clock: Clock,
         *,
@@ -102,7 +105,7 @@ class AuthService:
         oauth_auto_approve: bool = False,
         oauth_interval_s: float = 5.0,
     ) -> None:
-        self._conn = conn
+        self.store = store
         self.directory = directory
         self.clock = clock
         self.token_ttl_s = token_ttl_s
@@ -122,14 +125,16 @@ class AuthService:
         expires_at_ms = self.clock.now_ms() + self.token_ttl_s * 1000
         token_id, token_value = str(uuid.uuid4()), new_token_value()
         refresh_token_id = str(uuid.uuid4())
-        q.insert_token(
-            self._conn(),
-            token_value=token_value,
-            token_id=token_id,
-            refresh_token_id=refresh_token_id,
-            user_id=user.id,
-            kind=kind,
-            expires_at_ms=expires_at_ms,
+        self.store.insert_token(
+            TokenRecord(
+                token_value=token_value,
+                token_id=token_id,
+                refresh_token_id=refresh_token_id,
+                user_id=user.id,
+                kind=kind,
+                expires_at_ms=expires_at_ms,
+                revoked=False,
+            )
         )
         return {
             "expiresAt": expires_at_ms,
@@ -207,10 +212,7 @@ class AuthService:
     def certificate_user(self, cert: x509.Certificate) -> User | None:
         """The user a certificate is registered for (spec or control API), or None."""
         fp = fingerprint(cert)
-        user_id = self._spec_certs.get(fp)
-        if user_id is None:
-            row = q.find_certificate(self._conn(), fp)
-            user_id = row["user_id"] if row else None
+        user_id = self._spec_certs.get(fp) or self.store.certificate_owner(fp)
         return self.directory.user_by_id(user_id) if user_id else None
 
     def register_certificate(self, email: str, pem: str) -> str:
@@ -224,43 +226,43 @@ class AuthService:
             raise EmulatorError(400, "BAD_REQUEST", "Not a PEM certificate") from exc
         fp = fingerprint(cert)
         text = cert.public_bytes(serialization.Encoding.PEM).decode()
-        q.insert_certificate(self._conn(), user.id, fp, text)
+        self.store.insert_certificate(user.id, fp, text)
         return fp
 
     # ---- token lifecycle ----------------------------------------------------------------------
-    def _live_token(self, token_value: str) -> sqlite3.Row | None:
-        row = q.get_token(self._conn(), token_value)
-        if row is None or row["revoked"] or row["expires_at_ms"] <= self.clock.now_ms():
+    def _live_token(self, token_value: str) -> TokenRecord | None:
+        token = self.store.token(token_value)
+        if token is None or token.revoked or token.expires_at_ms <= self.clock.now_ms():
             return None
-        return row
+        return token
 
     def user_for_token(self, token_value: str) -> User | None:
         """The user a live token belongs to, or None (unknown, expired or revoked)."""
-        row = self._live_token(token_value)
-        return self.directory.user_by_id(row["user_id"]) if row else None
+        token = self._live_token(token_value)
+        return self.directory.user_by_id(token.user_id) if token else None
 
     def refresh(self, token_value: str) -> dict[str, Any]:
         """Same token value, later expiry (live behaviour, §3.1.3)."""
-        row = self._live_token(token_value)
-        if row is None:
+        token = self._live_token(token_value)
+        if token is None:
             raise bad_credential("Token is invalid or expired.")
         expires = self.clock.now_ms() + self.token_ttl_s * 1000
-        q.set_token_expiry(self._conn(), token_value, expires)
+        self.store.set_token_expiry(token_value, expires)
         return {
             "expiresAt": expires,
-            "tokenId": row["token_id"],
+            "tokenId": token.token_id,
             "tokenValue": token_value,
-            "refreshTokenId": row["refresh_token_id"],
+            "refreshTokenId": token.refresh_token_id,
         }
 
     def validate(self, token_value: str) -> dict[str, Any]:
         """``tokenInfo`` + ``userInfo`` for a live token (§3.1.4); OAuth access tokens too."""
-        row = self._live_token(token_value)
-        user = self.directory.user_by_id(row["user_id"]) if row else None
-        if row is None or user is None:
+        token = self._live_token(token_value)
+        user = self.directory.user_by_id(token.user_id) if token else None
+        if token is None or user is None:
             raise bad_credential("Token is invalid or expired.")
         return {
-            "tokenInfo": {"expiresAt": row["expires_at_ms"], "tokenId": row["token_id"]},
+            "tokenInfo": {"expiresAt": token.expires_at_ms, "tokenId": token.token_id},
             "userInfo": {
                 "userGuid": user.id,
                 "userId": user.email,
@@ -272,11 +274,11 @@ class AuthService:
         """Kill the token at once (§3.1.5)."""
         if self._live_token(token_value) is None:
             raise bad_credential("Token is invalid or expired.")
-        q.revoke_token(self._conn(), token_value)
+        self.store.revoke_token(token_value)
 
     def expire(self, token_value: str) -> None:
         """Fault injection: the token dies as if it had expired."""
-        q.revoke_token(self._conn(), token_value)
+        self.store.revoke_token(token_value)
 
     # ---- OAuth device grant (§3.2) ------------------------------------------------------------
     def device_code(self, client_id: str, scope: str, origin: str) -> dict[str, Any]:
@@ -286,17 +288,20 @@ class AuthService:
         device_code = secrets.token_urlsafe(32)
         letters = "".join(secrets.choice(USER_CODE_ALPHABET) for _ in range(8))
         user_code = f"{letters[:4]}-{letters[4:]}"
-        conn = self._conn()
-        q.insert_device(
-            conn,
-            device_code=device_code,
-            user_code=user_code,
-            client_id=client_id,
-            scope=scope,
-            expires_at_ms=self.clock.now_ms() + DEVICE_CODE_TTL_S * 1000,
+        self.store.insert_device(
+            DeviceRecord(
+                device_code=device_code,
+                user_code=user_code,
+                client_id=client_id,
+                scope=scope,
+                expires_at_ms=self.clock.now_ms() + DEVICE_CODE_TTL_S * 1000,
+                state="pending",
+                user_id=None,
+                last_poll_ms=None,
+            )
         )
         if self.oauth_auto_approve and self.directory.users:
-            q.set_device_state(conn, device_code, "approved", self.directory.users[0].id)
+            self.store.set_device_state(device_code, "approved", self.directory.users[0].id)
         return {
             "device_code": device_code,
             "user_code": user_code,
@@ -315,9 +320,12 @@ class AuthService:
         password: str | None = None,
     ) -> None:
         """Approve or deny a pending device; with a password, the user must sign in (/activate)."""
-        conn = self._conn()
-        row = q.get_device_by_user_code(conn, user_code.strip().upper())
-        if row is None or row["state"] != "pending" or row["expires_at_ms"] <= self.clock.now_ms():
+        device = self.store.device_by_user_code(user_code.strip().upper())
+        if (
+            device is None
+            or device.state != "pending"
+            or device.expires_at_ms <= self.clock.now_ms()
+        ):
             raise EmulatorError(404, "NOT_FOUND", "Unknown or expired code")
         user = (
             self.directory.user_by_email(email)
@@ -330,7 +338,9 @@ class AuthService:
             user.password.encode(), password.encode()
         ):
             raise EmulatorError(401, "BAD_CREDENTIAL", "Invalid credentials")
-        q.set_device_state(conn, row["device_code"], "approved" if approve else "denied", user.id)
+        self.store.set_device_state(
+            device.device_code, "approved" if approve else "denied", user.id
+        )
 
     def token_grant(self, params: dict[str, Any]) -> dict[str, Any]:
         """``POST /oauth/token`` for the device_code and refresh_token grants."""
@@ -344,45 +354,49 @@ class AuthService:
         raise EmulatorError(400, "unsupported_grant_type", "This grant type is not supported")
 
     def _device_grant(self, device_code: str) -> dict[str, Any]:
-        conn = self._conn()
-        row = q.get_device(conn, device_code)
-        if row is None or row["state"] == "used":
+        device = self.store.device(device_code)
+        if device is None or device.state == "used":
             raise EmulatorError(400, "invalid_grant", "Invalid or already used device code")
         now = self.clock.now_ms()
-        if row["expires_at_ms"] <= now:
+        if device.expires_at_ms <= now:
             raise EmulatorError(400, "expired_token", "The device code has expired")
-        if row["state"] == "denied":
+        if device.state == "denied":
             raise EmulatorError(403, "access_denied", "The user denied the request")
-        last = row["last_poll_ms"]
-        q.set_device_poll(conn, device_code, now)
-        if row["state"] == "pending":
+        last = device.last_poll_ms
+        self.store.set_device_poll(device_code, now)
+        if device.state == "pending":
             if last is not None and now - last < self.oauth_interval_s * 1000:
                 raise EmulatorError(400, "slow_down", "Polling too fast")
             raise EmulatorError(400, "authorization_pending", "The user has not approved yet")
-        q.set_device_state(conn, device_code, "used")
-        user = self.directory.user_by_id(row["user_id"])
+        self.store.set_device_state(device_code, "used")
+        user = self.directory.user_by_id(device.user_id) if device.user_id else None
         if user is None:
             raise EmulatorError(400, "invalid_grant", "Unknown user")
-        return self._oauth_tokens(user, row["client_id"], row["scope"])
+        return self._oauth_tokens(user, device.client_id, device.scope)
 
     def _refresh_grant(self, refresh_token: str) -> dict[str, Any]:
-        conn = self._conn()
-        row = q.get_refresh(conn, refresh_token) if refresh_token else None
-        if row is None or row["revoked"]:
+        found = self.store.refresh_token(refresh_token) if refresh_token else None
+        if found is None or found.revoked:
             raise EmulatorError(400, "invalid_grant", "Invalid refresh token")
-        q.revoke_refresh(conn, refresh_token)  # rotation: the old refresh token dies (§3.2)
-        user = self.directory.user_by_id(row["user_id"])
+        self.store.revoke_refresh(refresh_token)  # rotation: the old refresh token dies (§3.2)
+        user = self.directory.user_by_id(found.user_id)
         if user is None:
             raise EmulatorError(400, "invalid_grant", "Unknown user")
-        return self._oauth_tokens(user, row["client_id"], row["scope"])
+        return self._oauth_tokens(user, found.client_id, found.scope)
 
     def _oauth_tokens(self, user: User, client_id: str, scope: str) -> dict[str, Any]:
         info = self._issue(user, kind="oauth")
         refresh = secrets.token_urlsafe(48)
         # Live drops the `profile` scope silently (§3.2).
         kept = " ".join(s for s in scope.split() if s != "profile") or "openid email offline_access"
-        q.insert_refresh(
-            self._conn(), refresh_token=refresh, user_id=user.id, client_id=client_id, scope=kept
+        self.store.insert_refresh(
+            RefreshRecord(
+                refresh_token=refresh,
+                user_id=user.id,
+                client_id=client_id,
+                scope=kept,
+                revoked=False,
+            )
         )
         return {
             "access_token": info["tokenValue"],

@@ -7,18 +7,14 @@ can disappear: then it is a 404, as live.
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from pyanaplan.emulator.engine.clock import Clock
 from pyanaplan.emulator.engine.directory import User
 from pyanaplan.emulator.engine.errors import not_found
 from pyanaplan.emulator.spec import ModelSpec
-from pyanaplan.emulator.storage import platform_queries as q
 from pyanaplan.emulator.storage.blobs import BlobStore
-from pyanaplan.emulator.storage.db import Database
+from pyanaplan.emulator.storage.platform_store import PlatformStore, TaskRecord
 
 DUMP_TTL_S = 48 * 3600
 
@@ -27,26 +23,26 @@ class DumpService:
     """Serves the failure dumps of tasks.
 
     Args:
-        db: the platform database.
+        store: the platform database (dumps).
         blobs: byte storage.
         clock: engine clock (48 h retention since last access).
-        task_row: (model, kind, object id, task id) -> the task's row, or 404.
+        find_task: (model, kind, object id, task id) -> the task, or 404.
         dump_chunk_bytes: size of dump chunks (≤ 10 MB, api-notes §4.7.1).
     """
 
     def __init__(
         self,
-        db: Database,
+        store: PlatformStore,
         blobs: BlobStore,
         clock: Clock,
         *,
-        task_row: Callable[[Any, str, str, str], sqlite3.Row],
+        find_task: Callable[[ModelSpec, str, str, str], TaskRecord],
         dump_chunk_bytes: int,
     ) -> None:
-        self.db = db
+        self.store = store
         self.blobs = blobs
         self.clock = clock
-        self._task_row = task_row
+        self._find_task = find_task
         self.dump_chunk_bytes = dump_chunk_bytes
 
     def dump(
@@ -62,8 +58,7 @@ class DumpService:
 
         Returns None when the task has no dump (204); raises 404 when it was replaced or expired.
         """
-        row = self._task_row(model, kind, object_id, task_id)
-        result = json.loads(row["result_json"]) if row["result_json"] else None
+        result = self._find_task(model, kind, object_id, task_id).result
         if result is None:
             return None
         target = object_id if nested_id is None else nested_id
@@ -75,18 +70,17 @@ class DumpService:
                 return None
         elif not result.get("failureDumpAvailable"):
             return None
-        conn = self.db.conn()
-        dump = q.get_dump(conn, model.id, user.id, target)
+        dump = self.store.dump(model.id, user.id, target)
         now = self.clock.now_ms()
-        if dump is None or dump["task_id"] != task_id:
+        if dump is None or dump.task_id != task_id:
             raise not_found()
-        if dump["accessed_ms"] + DUMP_TTL_S * 1000 <= now or not self.blobs.exists(dump["blob"]):
-            old = q.delete_dump(conn, model.id, user.id, target)
+        if dump.accessed_ms + DUMP_TTL_S * 1000 <= now or not self.blobs.exists(dump.blob):
+            old = self.store.delete_dump(model.id, user.id, target)
             if old:
                 self.blobs.delete(old)
             raise not_found()
-        q.touch_dump(conn, model.id, user.id, target, now)
-        return self.blobs.read(dump["blob"]), dump["size"]
+        self.store.touch_dump(model.id, user.id, target, now)
+        return self.blobs.read(dump.blob), dump.size
 
     def _dump_row(
         self,
@@ -103,9 +97,9 @@ class DumpService:
         pieces, size = found
         if hasattr(pieces, "close"):
             pieces.close()
-        dump = q.get_dump(self.db.conn(), model.id, user.id, nested_id or object_id)
+        dump = self.store.dump(model.id, user.id, nested_id or object_id)
         assert dump is not None
-        return dump["blob"], size
+        return dump.blob, size
 
     def dump_chunks(
         self,

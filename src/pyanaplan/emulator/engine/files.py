@@ -8,9 +8,8 @@ A file is the plain concatenation of its chunks, which may arrive in any order a
 from __future__ import annotations
 
 import io
-import sqlite3
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -19,10 +18,16 @@ from pyanaplan.emulator.engine.clock import Clock
 from pyanaplan.emulator.engine.directory import Directory, User
 from pyanaplan.emulator.engine.errors import EmulatorError, bad_request, not_found
 from pyanaplan.emulator.spec import ModelSpec
-from pyanaplan.emulator.storage import platform_queries as q
 from pyanaplan.emulator.storage.blobs import BlobStore
+from pyanaplan.emulator.storage.platform_store import (
+    ChunkRecord,
+    ContentRecord,
+    CreatedFile,
+    PlatformStore,
+)
 
 CONTENT_TTL_S = 48 * 3600
+FIRST_CREATED_ID = 113000000000  # created files are numbered after this and every file's id
 MAX_CHUNKS = 1000
 MAX_CHUNK_ID = MAX_CHUNKS - 1
 DEFAULT_SOURCE_META: dict[str, Any] = {
@@ -179,7 +184,7 @@ class FileService:
     """Per-user file content and chunks.
 
     Args:
-        conn: this thread's platform connection.
+        store: the platform database (created files, per-user content, chunks).
         blobs: where bytes live.
         directory: spec access.
         clock: engine clock (48 h expiry).
@@ -188,14 +193,14 @@ class FileService:
 
     def __init__(
         self,
-        conn: Callable[[], sqlite3.Connection],
+        store: PlatformStore,
         blobs: BlobStore,
         directory: Directory,
         clock: Clock,
         *,
         max_chunk_bytes: int,
     ) -> None:
-        self._conn = conn
+        self.store = store
         self.blobs = blobs
         self.directory = directory
         self.clock = clock
@@ -213,11 +218,10 @@ class FileService:
         for e in model.exports:
             # Export outputs carry no delimiter/encoding/format/separator (§4.4).
             out.append(FileDef(e.id, e.name, "export", {"firstDataRow": 0, "headerRow": 0}))
-        for row in q.created_files(self._conn(), model.id):
-            if row["owner_id"] == user.id:
-                out.append(
-                    FileDef(row["file_id"], row["name"], "created", dict(DEFAULT_SOURCE_META))
-                )
+        for created in self.store.created_files(model.id):
+            if created.owner_id == user.id:
+                meta = dict(DEFAULT_SOURCE_META)
+                out.append(FileDef(created.file_id, created.name, "created", meta))
         out.sort(key=lambda d: d.id)
         return out
 
@@ -229,33 +233,56 @@ class FileService:
         raise not_found()
 
     # ---- per-user content ---------------------------------------------------------------------
-    def _content(self, model_id: str, file_id: str, user_id: str) -> sqlite3.Row | None:
-        conn = self._conn()
-        row = q.get_content(conn, model_id, file_id, user_id)
-        if row is not None and row["updated_ms"] + CONTENT_TTL_S * 1000 <= self.clock.now_ms():
+    def _content(self, model_id: str, file_id: str, user_id: str) -> ContentRecord | None:
+        content = self.store.content(model_id, file_id, user_id)
+        if content is not None and content.updated_ms + CONTENT_TTL_S * 1000 <= self.clock.now_ms():
             self._drop_content(model_id, file_id, user_id)
             return None
-        return row
+        return content
 
     def _drop_content(self, model_id: str, file_id: str, user_id: str) -> None:
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            blobs = q.delete_content(conn, model_id, file_id, user_id)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        with self.store.transaction():
+            blobs = self.store.delete_content(model_id, file_id, user_id)
         for name in blobs:
             self.blobs.delete(name)
 
+    def _replace_content(
+        self,
+        model_id: str,
+        file_id: str,
+        user_id: str,
+        *,
+        requested_count: int,
+        completed: bool,
+        chunks: Iterable[ChunkRecord] = (),
+    ) -> list[str]:
+        """Make ``chunks`` the user's whole content of a file, in one transaction.
+
+        Returns:
+            The blobs of the content it replaced, to delete now that nothing refers to them.
+        """
+        content = ContentRecord(
+            model_id=model_id,
+            file_id=file_id,
+            user_id=user_id,
+            requested_count=requested_count,
+            completed=completed,
+            updated_ms=self.clock.now_ms(),
+        )
+        with self.store.transaction():
+            old = self.store.delete_content(model_id, file_id, user_id)
+            self.store.put_content(content)
+            for chunk in chunks:
+                self.store.put_chunk(model_id, file_id, user_id, chunk)
+        return old
+
     def _chunk_count(self, model_id: str, d: FileDef, user: User) -> int:
-        row = self._content(model_id, d.id, user.id)
-        if row is None:
+        content = self._content(model_id, d.id, user.id)
+        if content is None:
             return 1 if d.default_content else 0
-        uploaded = len(q.list_chunks(self._conn(), model_id, d.id, user.id))
-        if not row["completed"] and row["requested_count"] >= 0:
-            return max(int(row["requested_count"]), uploaded)
+        uploaded = len(self.store.chunks(model_id, d.id, user.id))
+        if not content.completed and content.requested_count >= 0:
+            return max(content.requested_count, uploaded)
         return uploaded
 
     def file_json(
@@ -276,23 +303,7 @@ class FileService:
         count = _parse_chunk_count(body)
         model_id = model.id
         d = self._find_or_create(model, user, segment)
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            old = q.delete_content(conn, model_id, d.id, user.id)
-            q.upsert_content(
-                conn,
-                model_id,
-                d.id,
-                user.id,
-                requested_count=count,
-                completed=False,
-                updated_ms=self.clock.now_ms(),
-            )
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        old = self._replace_content(model_id, d.id, user.id, requested_count=count, completed=False)
         for name in old:
             self.blobs.delete(name)
         return self.file_json(model, d, user, chunk_count=count)
@@ -308,17 +319,29 @@ class FileService:
         name = segment.strip()
         if not name or len(name) > 255 or any(ord(c) < 32 for c in name):
             raise bad_request("Invalid file name.")
-        # The check above is only a fast path: a concurrent POST may be creating the same name
-        # right now, so storage checks again and creates in one transaction.
-        file_id = q.create_file_once(
-            self._conn(),
-            model.id,
-            user.id,
-            name,
-            taken_ids={int(d.id) for d in defs if d.id.startswith("113") and d.id.isdigit()},
-            first_id=113000000000,
-        )
+        taken = {int(d.id) for d in defs if d.id.startswith("113") and d.id.isdigit()}
+        file_id = self._create_file_once(model.id, user.id, name, taken_ids=taken)
         return FileDef(file_id, name, "created", dict(DEFAULT_SOURCE_META))
+
+    def _create_file_once(
+        self, model_id: str, owner_id: str, name: str, *, taken_ids: set[int]
+    ) -> str:
+        """The id of ``owner_id``'s created file ``name``, creating it if there is none.
+
+        The check in `_find_or_create` is only a fast path. Lookup and insert run here in one
+        ``BEGIN IMMEDIATE`` transaction, so concurrent requests for the same name serialise on
+        SQLite's write lock and all get the one file: checked outside the transaction, eight
+        simultaneous ``POST files/{name}`` created two to five files with the same name (issue
+        10 item 10). New ids follow the largest of ``taken_ids``, every created file's id in
+        the model and `FIRST_CREATED_ID`.
+        """
+        with self.store.transaction():
+            file_id = self.store.created_file_id(model_id, owner_id, name)
+            if file_id is None:
+                ids = {int(f.file_id) for f in self.store.created_files(model_id)}
+                file_id = str(max(ids | taken_ids | {FIRST_CREATED_ID}) + 1)
+                self.store.insert_created_file(CreatedFile(model_id, file_id, name, owner_id))
+        return file_id
 
     def begin_chunk(
         self, model: ModelSpec, user: User, file_id: str, chunk_id: str, *, gzip: bool
@@ -334,29 +357,19 @@ class FileService:
         """Make a received chunk durable (fsync + rename), then record it. 204 follows."""
         temp, size = writer.finish()
         blob = self.blobs.commit(temp)
-        model_id = model.id
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
+        model_id, now = model.id, self.clock.now_ms()
         try:
-            row = q.get_content(conn, model_id, file_id, user.id)
-            if row is None:
-                q.upsert_content(
-                    conn,
-                    model_id,
-                    file_id,
-                    user.id,
-                    requested_count=-1,
-                    completed=False,
-                    updated_ms=self.clock.now_ms(),
-                )
-            else:
-                q.touch_content(conn, model_id, file_id, user.id, self.clock.now_ms())
-            replaced = q.put_chunk(conn, model_id, file_id, user.id, chunk_no, size, blob)
+            with self.store.transaction():
+                if self.store.content(model_id, file_id, user.id) is None:
+                    fresh = ContentRecord(model_id, file_id, user.id, -1, False, now)
+                    self.store.put_content(fresh)
+                else:
+                    self.store.touch_content(model_id, file_id, user.id, now)
+                chunk = ChunkRecord(chunk_no, size, blob)
+                replaced = self.store.put_chunk(model_id, file_id, user.id, chunk)
         except BaseException:
-            conn.execute("ROLLBACK")
             self.blobs.delete(blob)
             raise
-        conn.execute("COMMIT")
         if replaced:
             self.blobs.delete(replaced)
 
@@ -364,26 +377,18 @@ class FileService:
         """``PUT …/files/{id}`` (single shot, §4.5.4): the content becomes one chunk."""
         temp, size = writer.finish()
         blob = self.blobs.commit(temp)
-        model_id = model.id
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            old = q.delete_content(conn, model_id, file_id, user.id)
-            q.upsert_content(
-                conn,
-                model_id,
+            old = self._replace_content(
+                model.id,
                 file_id,
                 user.id,
                 requested_count=1,
                 completed=True,
-                updated_ms=self.clock.now_ms(),
+                chunks=[ChunkRecord(0, size, blob)],
             )
-            q.put_chunk(conn, model_id, file_id, user.id, 0, size, blob)
         except BaseException:
-            conn.execute("ROLLBACK")
             self.blobs.delete(blob)
             raise
-        conn.execute("COMMIT")
         for name in old:
             self.blobs.delete(name)
 
@@ -398,31 +403,22 @@ class FileService:
             raise bad_request("The request body must be a JSON object.")
         d = self.definition(model, user, file_id)
         model_id = model.id
-        conn = self._conn()
-        chunks = q.list_chunks(conn, model_id, d.id, user.id)
-        numbers = [r["chunk_no"] for r in chunks]
+        numbers = [c.chunk_no for c in self.store.chunks(model_id, d.id, user.id)]
         if numbers != list(range(len(numbers))):
             missing = min(set(range(max(numbers) + 1)) - set(numbers))
             raise bad_request(f"Chunk {missing} has not been uploaded.")
         if self._content(model_id, d.id, user.id) is not None:
-            q.upsert_content(
-                conn,
-                model_id,
-                d.id,
-                user.id,
-                requested_count=len(numbers),
-                completed=True,
-                updated_ms=self.clock.now_ms(),
-            )
+            now = self.clock.now_ms()
+            self.store.put_content(ContentRecord(model_id, d.id, user.id, len(numbers), True, now))
         return self.file_json(model, d, user, chunk_count=len(numbers))
 
     def list_chunks(self, model: ModelSpec, user: User, file_id: str) -> list[dict[str, str]]:
         """``GET …/chunks`` (§4.5.5): N announced → 0..N-1; -1 → uploaded; done → stored."""
         d = self.definition(model, user, file_id)
         n = self._chunk_count(model.id, d, user)
-        row = self._content(model.id, d.id, user.id)
-        if row is not None and not row["completed"] and row["requested_count"] < 0:
-            numbers = [r["chunk_no"] for r in q.list_chunks(self._conn(), model.id, d.id, user.id)]
+        content = self._content(model.id, d.id, user.id)
+        if content is not None and not content.completed and content.requested_count < 0:
+            numbers = [c.chunk_no for c in self.store.chunks(model.id, d.id, user.id)]
         else:
             numbers = list(range(n))
         return [{"id": str(i), "name": f"Chunk {i}"} for i in numbers]
@@ -438,9 +434,9 @@ class FileService:
             if d.default_content and chunk_no == 0:
                 return iter([d.default_content]), len(d.default_content)
             raise not_found()
-        for r in q.list_chunks(self._conn(), model_id, d.id, user.id):
-            if r["chunk_no"] == chunk_no and self.blobs.exists(r["blob"]):
-                return self.blobs.read(r["blob"]), r["size"]
+        for chunk in self.store.chunks(model_id, d.id, user.id):
+            if chunk.chunk_no == chunk_no and self.blobs.exists(chunk.blob):
+                return self.blobs.read(chunk.blob), chunk.size
         raise not_found()
 
     def read_whole(self, model: ModelSpec, user: User, file_id: str) -> tuple[Iterator[bytes], int]:
@@ -451,11 +447,10 @@ class FileService:
             if d.default_content:
                 return iter([d.default_content]), len(d.default_content)
             raise not_found()
-        rows = q.list_chunks(self._conn(), model_id, d.id, user.id)
-        if not rows:
+        chunks = self.store.chunks(model_id, d.id, user.id)
+        if not chunks:
             raise not_found()
-        names = [r["blob"] for r in rows]
-        return self._concat(names), sum(r["size"] for r in rows)
+        return self._concat([c.blob for c in chunks]), sum(c.size for c in chunks)
 
     def _concat(self, names: list[str]) -> Iterator[bytes]:
         for name in names:
@@ -479,10 +474,10 @@ class FileService:
             return None
         if self._content(model_id, d.id, user_id) is None:
             return io.BytesIO(d.default_content) if d.default_content else None
-        rows = q.list_chunks(self._conn(), model_id, d.id, user_id)
-        if not rows:
+        chunks = self.store.chunks(model_id, d.id, user_id)
+        if not chunks:
             return None
-        return io.BufferedReader(ChainReader([self.blobs.path(r["blob"]) for r in rows]))
+        return io.BufferedReader(ChainReader([self.blobs.path(c.blob) for c in chunks]))
 
     def write_blobs(self, pieces: Iterable[bytes], chunk_bytes: int) -> list[tuple[str, int]]:
         """Store a stream as blobs of at most ``chunk_bytes`` each (export output)."""
@@ -523,25 +518,14 @@ class FileService:
 
         Idempotent: installing the same blobs again changes nothing.
         """
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            old = q.delete_content(conn, model_id, file_id, user_id)
-            q.upsert_content(
-                conn,
-                model_id,
-                file_id,
-                user_id,
-                requested_count=len(blobs),
-                completed=True,
-                updated_ms=self.clock.now_ms(),
-            )
-            for i, (name, size) in enumerate(blobs):
-                q.put_chunk(conn, model_id, file_id, user_id, i, size, name)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        old = self._replace_content(
+            model_id,
+            file_id,
+            user_id,
+            requested_count=len(blobs),
+            completed=True,
+            chunks=[ChunkRecord(i, size, name) for i, (name, size) in enumerate(blobs)],
+        )
         # Recovery may install the same output twice (engine/outcomes.py): keep what is in use.
         kept = {name for name, _ in blobs}
         for name in old:

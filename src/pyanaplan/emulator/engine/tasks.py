@@ -11,7 +11,6 @@ so the reported result always matches the data.
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import sqlite3
@@ -34,9 +33,9 @@ from pyanaplan.emulator.engine.files import FileService
 from pyanaplan.emulator.engine.outcomes import Pending
 from pyanaplan.emulator.engine.task_body import parse_task_body
 from pyanaplan.emulator.spec import ModelSpec
-from pyanaplan.emulator.storage import platform_queries as q
 from pyanaplan.emulator.storage.blobs import BlobStore
 from pyanaplan.emulator.storage.db import Database, ModelDatabases
+from pyanaplan.emulator.storage.platform_store import DumpRecord, PlatformStore, TaskRecord
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +71,7 @@ class TaskService:
     """Starts, runs, reports and cancels tasks; serves dumps.
 
     Args:
-        db: the platform database.
+        store: the platform database (tasks, dumps).
         model_dbs: one database per model.
         directory: spec access.
         files: file content (import sources, export outputs).
@@ -87,7 +86,7 @@ class TaskService:
 
     def __init__(
         self,
-        db: Database,
+        store: PlatformStore,
         model_dbs: ModelDatabases,
         directory: Directory,
         files: FileService,
@@ -100,7 +99,7 @@ class TaskService:
         crash_points: CrashPoints | None = None,
         rejected_rows_successful: bool = False,
     ) -> None:
-        self.db = db
+        self.store = store
         self.model_dbs = model_dbs
         self.directory = directory
         self.files = files
@@ -149,31 +148,26 @@ class TaskService:
         without a recorded outcome was rolled back by SQLite: it is reported failed ("no changes
         were applied"), or CANCELLED if it was being cancelled. Queued tasks run again.
         """
-        conn = self.db.conn()
-        for row in q.tasks_in_states(conn, (IN_PROGRESS, CANCELLING)):
-            found = self._recorded(row["model_id"], row["task_id"])
+        for task in self.store.tasks_in_states((IN_PROGRESS, CANCELLING)):
+            found = self._recorded(task.model_id, task.task_id)
             if found is not None:
-                self._complete(row["model_id"], row["user_id"], found)
-            elif row["state"] == CANCELLING:
-                self._finish_cancelled(row["task_id"], row)
+                self._complete(task.model_id, task.user_id, found)
+            elif task.state == CANCELLING:
+                self._finish_cancelled(task)
             else:
-                result = self._result_skeleton(row, successful=False)
+                result = self._result_skeleton(task, successful=False)
                 result["details"] = [
                     _detail(
                         "The task was interrupted by an emulator restart; no changes were applied.",
                         "taskInterrupted",
                     )
                 ]
-                q.update_task(
-                    conn,
-                    row["task_id"],
-                    state=COMPLETE,
-                    current_step="Failed.",
-                    result_json=json.dumps(result),
+                self.store.update_task(
+                    task.task_id, state=COMPLETE, current_step="Failed.", result=result
                 )
         self._forget_reported()
-        for row in q.tasks_in_states(conn, (NOT_STARTED,)):
-            self._enqueue(row["model_id"], row["task_id"])
+        for task in self.store.tasks_in_states((NOT_STARTED,)):
+            self._enqueue(task.model_id, task.task_id)
 
     def _recorded(self, model_id: str, task_id: str) -> outcomes.RecordedOutcome | None:
         try:
@@ -184,12 +178,11 @@ class TaskService:
 
     def _forget_reported(self) -> None:
         """Drop outcome records the platform database already holds (a crash can leave some)."""
-        conn = self.db.conn()
         for model_id in [m.id for m in self.directory.models]:
             mconn = self.model_db(model_id).conn()
             for task_id in outcomes.recorded_ids(mconn):
-                row = q.get_task(conn, task_id)
-                if row is None or row["state"] in TERMINAL:
+                task = self.store.task(task_id)
+                if task is None or task.state in TERMINAL:
                     outcomes.forget(mconn, task_id)
 
     def reset(self, model_ids: Iterable[str]) -> None:
@@ -239,67 +232,74 @@ class TaskService:
         mapping = parse_task_body(body).mapping_json()
         task_id = new_task_id()
         now = self.clock.now_ms()
-        q.insert_task(
-            self.db.conn(),
-            task_id=task_id,
-            model_id=model.id,
-            kind=kind,
-            object_id=object_id,
-            user_id=user.id,
-            state=NOT_STARTED,
-            progress=0.0,
-            current_step="Not started.",
-            creation_ms=now,
-            mapping_json=json.dumps(mapping) if mapping is not None else None,
+        self.store.insert_task(
+            TaskRecord(
+                task_id=task_id,
+                model_id=model.id,
+                kind=kind,
+                object_id=object_id,
+                user_id=user.id,
+                state=NOT_STARTED,
+                progress=0.0,
+                current_step="Not started.",
+                creation_ms=now,
+                mapping=list(mapping) if mapping is not None else None,
+                result=None,
+                cancelled_by=None,
+            )
         )
         self._enqueue(model.id, task_id)
         return {"taskId": task_id, "taskState": NOT_STARTED, "creationTime": now}
 
-    def task_row(self, model: ModelSpec, kind: str, object_id: str, task_id: str) -> sqlite3.Row:
-        """The task's row; 404 unless it belongs to this model, kind and object."""
-        row = q.get_task(self.db.conn(), task_id)
+    def task(self, model: ModelSpec, kind: str, object_id: str, task_id: str) -> TaskRecord:
+        """The task; 404 unless it belongs to this model, kind and object."""
+        task = self.store.task(task_id)
         if (
-            row is None
-            or row["model_id"] != model.id
-            or row["kind"] != kind
-            or row["object_id"] != object_id
+            task is None
+            or task.model_id != model.id
+            or task.kind != kind
+            or task.object_id != object_id
         ):
             raise not_found()
-        return row
+        return task
 
     def status(self, model: ModelSpec, kind: str, object_id: str, task_id: str) -> dict[str, Any]:
         """``GET …/tasks/{taskId}`` (§4.6.4)."""
-        return task_json(self.task_row(model, kind, object_id, task_id))
+        return task_json(self.task(model, kind, object_id, task_id))
 
     def list(self, model: ModelSpec, kind: str, object_id: str) -> list[dict[str, Any]]:
         """``GET …/tasks``: every user's tasks, oldest first; unknown parent → empty (§4.6.5)."""
-        rows = q.list_tasks(self.db.conn(), model.id, kind, object_id)
         return [
             {
-                "taskId": r["task_id"],
-                "taskState": r["state"],
-                "creationTime": r["creation_ms"],
-                "progress": r["progress"],
+                "taskId": t.task_id,
+                "taskState": t.state,
+                "creationTime": t.creation_ms,
+                "progress": t.progress,
             }
-            for r in rows
+            for t in self.store.tasks_of(model.id, kind, object_id)
         ]
 
     def cancel(
         self, model: ModelSpec, user: User, kind: str, object_id: str, task_id: str
     ) -> dict[str, Any]:
         """``DELETE …/tasks/{taskId}``: queued → CANCELLED now; running → CANCELLING (§4.6.6)."""
-        self.task_row(model, kind, object_id, task_id)
-        conn = self.db.conn()
+        self.task(model, kind, object_id, task_id)
         with self._lock:
-            state = _existing(q.get_task(conn, task_id))["state"]
+            state = self._existing(task_id).state
             if state == NOT_STARTED:
-                q.update_task(conn, task_id, cancelled_by=user.id)
-                self._finish_cancelled(task_id, _existing(q.get_task(conn, task_id)))
+                self.store.update_task(task_id, cancelled_by=user.id)
+                self._finish_cancelled(self._existing(task_id))
             elif state == IN_PROGRESS:
-                q.update_task(conn, task_id, state=CANCELLING, cancelled_by=user.id)
+                self.store.update_task(task_id, state=CANCELLING, cancelled_by=user.id)
                 self._cancel.setdefault(task_id, threading.Event()).set()
-            row = _existing(q.get_task(conn, task_id))
-        return task_json(row)
+            task = self._existing(task_id)
+        return task_json(task)
+
+    def _existing(self, task_id: str) -> TaskRecord:
+        task = self.store.task(task_id)
+        # Tasks are looked up first (404 when unknown) and never deleted while the service runs.
+        assert task is not None
+        return task
 
     # ---- worker -------------------------------------------------------------------------------
     def _enqueue(self, model_id: str, task_id: str) -> None:
@@ -345,19 +345,18 @@ class TaskService:
     def _run(self, conn: sqlite3.Connection, task_id: str) -> None:
         from pyanaplan.emulator.engine.runner import RunContext, TaskCancelled, run_action
 
-        pconn = self.db.conn()
         with self._lock:
-            row = q.get_task(pconn, task_id)
-            if row is None or row["state"] != NOT_STARTED:
+            task = self.store.task(task_id)
+            if task is None or task.state != NOT_STARTED:
                 return
             cancel = self._cancel.setdefault(task_id, threading.Event())
             if cancel.is_set():
-                self._finish_cancelled(task_id, row)
+                self._finish_cancelled(task)
                 return
-            q.update_task(
-                pconn, task_id, state=IN_PROGRESS, progress=0.0, current_step="Processing ..."
+            self.store.update_task(
+                task_id, state=IN_PROGRESS, progress=0.0, current_step="Processing ..."
             )
-        model_id, user_id = row["model_id"], row["user_id"]
+        model_id, user_id = task.model_id, task.user_id
         model = self.directory.model_spec(model_id)
         pending = Pending()
         last_fraction, last_step = [0.0], ["Processing ..."]
@@ -393,10 +392,9 @@ class TaskService:
             cancelled=cancel.is_set,
             rejected_rows_successful=self.rejected_rows_successful,
         )
-        mapping = json.loads(row["mapping_json"]) if row["mapping_json"] else None
         conn.execute("BEGIN IMMEDIATE")
         try:
-            outcome = run_action(ctx, row["object_id"], mapping=mapping)
+            outcome = run_action(ctx, task.object_id, mapping=task.mapping)
             self._play_steps(task_id, cancel)
             recorded = outcomes.RecordedOutcome(
                 task_id=task_id,
@@ -409,20 +407,16 @@ class TaskService:
         except (TaskCancelled, _Cancelled):
             conn.execute("ROLLBACK")
             self._discard(pending)
-            self._finish_cancelled(task_id, row)
+            self._finish_cancelled(task)
             return
         except Exception as exc:
             conn.execute("ROLLBACK")
             self._discard(pending)
             log.warning("task %s failed: %s", task_id, type(exc).__name__)
-            result = self._result_skeleton(row, successful=False)
+            result = self._result_skeleton(task, successful=False)
             result["details"] = [_detail(f"The task failed: {type(exc).__name__}.", "taskFailed")]
             self._finalize(
-                task_id,
-                state=COMPLETE,
-                progress=1.0,
-                current_step="Failed.",
-                result_json=json.dumps(result),
+                task_id, state=COMPLETE, current_step="Failed.", result=result, progress=1.0
             )
             return
         conn.execute("COMMIT")
@@ -436,18 +430,28 @@ class TaskService:
         self._finalize(
             done.task_id,
             state=COMPLETE,
-            progress=1.0,
             current_step=done.current_step,
-            result_json=json.dumps(done.result),
+            result=done.result,
+            progress=1.0,
         )
 
-    def _finalize(self, task_id: str, **fields: Any) -> None:
+    def _finalize(
+        self,
+        task_id: str,
+        *,
+        state: str,
+        current_step: str,
+        result: dict[str, Any],
+        progress: float | None = None,
+    ) -> None:
         # Under the lock so a concurrent cancel cannot leave a finished task in CANCELLING.
         with self._lock:
-            q.update_task(self.db.conn(), task_id, **fields)
+            self.store.update_task(
+                task_id, state=state, progress=progress, current_step=current_step, result=result
+            )
 
     def _set_progress(self, task_id: str, fraction: float, step: str) -> None:
-        q.update_task(self.db.conn(), task_id, progress=round(fraction, 4), current_step=step)
+        self.store.update_task(task_id, progress=round(fraction, 4), current_step=step)
 
     def _play_steps(self, task_id: str, cancel: threading.Event) -> None:
         timing = self.timing
@@ -471,18 +475,18 @@ class TaskService:
     ) -> None:
         for export_id, blobs in pending.exports:
             self.files.install_output(model_id, user_id, export_id, blobs)
-        conn = self.db.conn()
         now = self.clock.now_ms()
         for object_id, (name, size) in pending.dumps.items():
-            old = q.put_dump(
-                conn,
-                model_id=model_id,
-                user_id=user_id,
-                object_id=object_id,
-                task_id=task_id,
-                size=size,
-                blob=name,
-                accessed_ms=now,
+            old = self.store.put_dump(
+                DumpRecord(
+                    model_id=model_id,
+                    user_id=user_id,
+                    object_id=object_id,
+                    task_id=task_id,
+                    size=size,
+                    blob=name,
+                    accessed_ms=now,
+                )
             )
             if old and old != name:
                 self.blobs.delete(old)
@@ -492,59 +496,48 @@ class TaskService:
             oid = str(out.get("objectId", ""))
             clean = out.get("successful") and not out.get("failureDumpAvailable")
             if oid.startswith("112") and oid not in pending.dumps and clean:
-                old = q.delete_dump(conn, model_id, user_id, oid)
+                old = self.store.delete_dump(model_id, user_id, oid)
                 if old:
                     self.blobs.delete(old)
 
-    def _result_skeleton(self, row: sqlite3.Row, *, successful: bool) -> dict[str, Any]:
+    def _result_skeleton(self, task: TaskRecord, *, successful: bool) -> dict[str, Any]:
         try:
-            name = kind_objects(self.directory.model_spec(row["model_id"]), row["kind"]).get(
-                row["object_id"], ""
+            name = kind_objects(self.directory.model_spec(task.model_id), task.kind).get(
+                task.object_id, ""
             )
         except Exception:
             name = ""
         result: dict[str, Any] = {
             "details": [],
             "failureDumpAvailable": False,
-            "objectId": row["object_id"],
+            "objectId": task.object_id,
             "objectName": name,
             "successful": successful,
         }
-        if row["kind"] == "processes":
+        if task.kind == "processes":
             result["nestedResults"] = []
         return result
 
-    def _finish_cancelled(self, task_id: str, row: sqlite3.Row) -> None:
-        result = self._result_skeleton(row, successful=False)
-        self._finalize(
-            task_id,
-            state=CANCELLED,
-            current_step="Cancelled.",
-            result_json=json.dumps(result),
-        )
+    def _finish_cancelled(self, task: TaskRecord) -> None:
+        result = self._result_skeleton(task, successful=False)
+        self._finalize(task.task_id, state=CANCELLED, current_step="Cancelled.", result=result)
 
 
-def task_json(row: sqlite3.Row) -> dict[str, Any]:
+def task_json(task: TaskRecord) -> dict[str, Any]:
     """The ``task`` object (§4.6.4): creationTime, progress and currentStep always present."""
     out: dict[str, Any] = {
         "type": "taskInformation",
-        "taskId": row["task_id"],
-        "taskState": row["state"],
-        "creationTime": row["creation_ms"],
-        "progress": row["progress"],
-        "currentStep": row["current_step"],
+        "taskId": task.task_id,
+        "taskState": task.state,
+        "creationTime": task.creation_ms,
+        "progress": task.progress,
+        "currentStep": task.current_step,
     }
-    if row["result_json"] and row["state"] in TERMINAL:
-        out["result"] = json.loads(row["result_json"])
-    if row["cancelled_by"] and row["state"] in (CANCELLING, CANCELLED):
-        out["cancelledBy"] = row["cancelled_by"]
+    if task.result is not None and task.state in TERMINAL:
+        out["result"] = task.result
+    if task.cancelled_by and task.state in (CANCELLING, CANCELLED):
+        out["cancelledBy"] = task.cancelled_by
     return out
-
-
-def _existing(row: sqlite3.Row | None) -> sqlite3.Row:
-    # Tasks are looked up first (404 when unknown) and never deleted while the service runs.
-    assert row is not None
-    return row
 
 
 def _detail(message: str, detail_type: str) -> dict[str, Any]:
