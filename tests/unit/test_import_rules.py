@@ -239,6 +239,16 @@ def test_storage_imports_nothing_of_the_engine_or_above() -> None:
     assert _offending((f"{EMULATOR}.storage",), above) == set()
 
 
+def test_routes_reach_storage_only_through_the_engine() -> None:
+    assert _offending((f"{EMULATOR}.routes",), (f"{EMULATOR}.storage",)) == set()
+
+
+def test_only_storage_imports_sqlite3() -> None:
+    users = {i.source for i in IMPORTS if i.target == "sqlite3"}
+    assert users, "nothing imports sqlite3: the rule checks nothing"
+    assert {u for u in users if not _within(u, f"{EMULATOR}.storage")} == set()
+
+
 def test_no_import_cycles() -> None:
     assert _cycles(("module",)) == set()
 

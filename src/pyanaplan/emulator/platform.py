@@ -17,13 +17,15 @@ from pyanaplan.emulator.engine.crash_points import CrashPoints
 from pyanaplan.emulator.engine.directory import Directory
 from pyanaplan.emulator.engine.dumps import DumpService
 from pyanaplan.emulator.engine.files import FileService
-from pyanaplan.emulator.engine.runner import seed_model
+from pyanaplan.emulator.engine.model_data import ModelDataService
 from pyanaplan.emulator.engine.tasks import TaskService, TaskTiming
 from pyanaplan.emulator.faults import Bandwidth, FaultSet, RequestLog
 from pyanaplan.emulator.settings import EmulatorSettings
 from pyanaplan.emulator.spec import load_spec
 from pyanaplan.emulator.storage.blobs import BlobStore
-from pyanaplan.emulator.storage.db import PLATFORM_SCHEMA, Database, ModelDatabases
+from pyanaplan.emulator.storage.db import Database
+from pyanaplan.emulator.storage.model_store import ModelStores
+from pyanaplan.emulator.storage.platform_schema import PLATFORM_SCHEMA
 from pyanaplan.emulator.storage.platform_store import PlatformStore
 
 
@@ -43,12 +45,11 @@ class Platform:
         data_dir = settings.data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         self.clock = Clock()
-        self.db = Database(data_dir / "platform.sqlite3", PLATFORM_SCHEMA)
-        self.store = PlatformStore(self.db)
-        self.model_dbs = ModelDatabases(data_dir / "models")
+        self.store = PlatformStore(Database(data_dir / "platform.sqlite3", PLATFORM_SCHEMA))
         self.blobs = BlobStore(data_dir / "blobs")
         self.blobs.sweep_temp()  # bodies half-received before a crash were never acknowledged
         self.directory = Directory(spec, self.clock)
+        self.model_data = ModelDataService(ModelStores(data_dir / "models"), self.directory)
         self.auth = AuthService(
             self.store,
             self.directory,
@@ -69,14 +70,13 @@ class Platform:
             steps = spec.settings.task_steps
         self.tasks = TaskService(
             self.store,
-            self.model_dbs,
+            self.model_data,
             self.directory,
             self.files,
             self.blobs,
             self.clock,
             timing=TaskTiming(steps, settings.task_step_s),
             export_chunk_bytes=settings.export_chunk_bytes,
-            seed=seed_model,
             crash_points=CrashPoints(),
             rejected_rows_successful=spec.settings.rejected_rows_successful,
         )
@@ -109,7 +109,7 @@ class Platform:
     def start(self) -> None:
         """Seed fresh model databases and recover tasks interrupted by a restart."""
         for model_id in self.model_ids():
-            self.tasks.model_db(model_id)
+            self.model_data.store(model_id)
         self.tasks.recover()
 
     def reset(self) -> None:
@@ -126,5 +126,5 @@ class Platform:
 
     def close(self) -> None:
         self.tasks.shutdown()
-        self.model_dbs.close()
-        self.db.close()
+        self.model_data.close()
+        self.store.close()

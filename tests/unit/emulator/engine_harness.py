@@ -1,8 +1,9 @@
-"""Engine test harness: a real sqlite database with a model seeded, and a task-worker stand-in.
+"""Engine test harness: a real model store with a model seeded, and a task-worker stand-in.
 
-`EngineHarness.run` does what the platform's task worker does around `run_action`: open a
+`EngineHarness.run` does what the platform's task worker does around `run_action`: open a store
 transaction, build a RunContext whose callbacks store exports and dumps in dicts, commit on return
-and roll back on any exception.
+and roll back on any exception. `conn` is a separate raw connection for snapshots: it sees only
+what was committed.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from typing import BinaryIO
 
 from pyanaplan.emulator.engine.runner import ActionOutcome, RunContext, run_action, seed_model
 from pyanaplan.emulator.spec import ModelSpec, Spec, load_spec
-from pyanaplan.emulator.storage import model_queries as q
-from pyanaplan.emulator.storage.model_schema import MODEL_SCHEMA
+from pyanaplan.emulator.storage.model_store import ModelStore, ModelStores
 
 SALES_MODEL = "5B2E6F0C8A7D4E1F9C3B2A1D0E9F8C7B"
 DEMO_USER = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
@@ -25,8 +25,9 @@ DEMO_USER = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
 @dataclass
 class EngineHarness:
-    """One model's engine over a real database, with in-memory file content."""
+    """One model's engine over a real store, with in-memory file content."""
 
+    store: ModelStore
     conn: sqlite3.Connection
     model: ModelSpec
     uploads: dict[str, bytes] = field(default_factory=dict)
@@ -61,27 +62,25 @@ class EngineHarness:
         return self.cancel_after_checks is not None and self.checks > self.cancel_after_checks
 
     def run(self, action_id: str, mapping: list[dict] | None = None) -> ActionOutcome:
-        self.conn.execute("BEGIN")
-        ctx = RunContext(
-            conn=self.conn,
-            model=self.model,
-            model_id=self.model.id,
-            user_id=DEMO_USER,
-            task_id="0123456789ABCDEF0123456789ABCDEF",
-            open_source=self._open,
-            write_export=self._write_export,
-            write_dump=self._write_dump,
-            progress=lambda fraction, step: self.progress.append((fraction, step)),
-            cancelled=self._cancelled,
-            rejected_rows_successful=self.rejected_rows_successful,
-        )
-        try:
-            outcome = run_action(ctx, action_id, mapping=mapping)
-        except BaseException:
-            self.conn.rollback()
-            raise
-        self.conn.commit()
-        return outcome
+        with self.store.transaction() as data:
+            ctx = RunContext(
+                data=data,
+                model=self.model,
+                model_id=self.model.id,
+                user_id=DEMO_USER,
+                task_id="0123456789ABCDEF0123456789ABCDEF",
+                open_source=self._open,
+                write_export=self._write_export,
+                write_dump=self._write_dump,
+                progress=lambda fraction, step: self.progress.append((fraction, step)),
+                cancelled=self._cancelled,
+                rejected_rows_successful=self.rejected_rows_successful,
+            )
+            return run_action(ctx, action_id, mapping=mapping)
+
+    def reseed(self) -> None:
+        with self.store.transaction() as data:
+            seed_model(data, self.model)
 
     # -- reading state back -------------------------------------------------------------
 
@@ -89,14 +88,13 @@ class EngineHarness:
         """(name, code, parent name) per item, in list order."""
         lst = self.model.list_named(list_name)
         assert lst is not None
-        key = q.find_object_key(self.conn, self.model.id, lst.id)
-        return [(name, code, parent) for name, code, parent in q.iter_list_rows(self.conn, key, ())]
+        rows = self.store.reader().list_items(lst.id).rows(())
+        return [(name, code, parent) for name, code, parent, _ in rows]
 
     def item_property(self, list_name: str, item: str, prop: str) -> str | None:
         lst = self.model.list_named(list_name)
         assert lst is not None
-        key = q.find_object_key(self.conn, self.model.id, lst.id)
-        return q.item_property(self.conn, key, item, prop)
+        return self.store.reader().list_items(lst.id).item_property(item, prop)
 
     def export_rows(self, export_id: str = "116000000001") -> list[list[str]]:
         import csv
@@ -110,12 +108,14 @@ def demo_spec() -> Spec:
 
 
 def make_harness(tmp_path: Path, model: ModelSpec) -> Iterator[EngineHarness]:
-    conn = sqlite3.connect(tmp_path / "model.db")
-    conn.execute("PRAGMA synchronous=OFF")  # throwaway database: skip fsyncs, keep tests fast
-    conn.executescript(MODEL_SCHEMA)
-    seed_model(conn, model)
-    conn.commit()
+    # A throwaway database: no fsyncs, to keep the tests fast.
+    stores = ModelStores(tmp_path / "models", durable=False)
+    store, _ = stores.get(model.id)
+    with store.transaction() as data:
+        seed_model(data, model)
+    conn = sqlite3.connect(tmp_path / "models" / f"{model.id}.sqlite3")
     try:
-        yield EngineHarness(conn=conn, model=model)
+        yield EngineHarness(store=store, conn=conn, model=model)
     finally:
         conn.close()
+        stores.close()

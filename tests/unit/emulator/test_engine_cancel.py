@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from engine_harness import EngineHarness
 
-from pyanaplan.emulator.engine.runner import TaskCancelled, seed_model
+from pyanaplan.emulator.engine.runner import TaskCancelled
 
 
 def _snapshot(engine: EngineHarness) -> tuple[list, list]:
@@ -72,8 +72,7 @@ def test_seed_model_replaces_the_data(engine: EngineHarness) -> None:
     before = _snapshot(engine)
     engine.run("118000000001")
     assert _snapshot(engine) != before
-    seed_model(engine.conn, engine.model)
-    engine.conn.commit()
+    engine.reseed()
     items, cells = _snapshot(engine)
     assert [row[2] for row in items] == [row[2] for row in before[0]]  # names, in order
     assert [row[-1] for row in cells] == [row[-1] for row in before[1]]

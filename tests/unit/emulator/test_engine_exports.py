@@ -63,10 +63,10 @@ def test_export_reflects_imports_and_quotes_fields(engine: EngineHarness) -> Non
 
 
 def test_export_metadata_counts_rows_now(engine: EngineHarness) -> None:
-    assert catalog.export_metadata(engine.model, EXPORT, engine.conn)["rowCount"] == 6
+    assert catalog.export_metadata(engine.model, EXPORT, engine.store.reader())["rowCount"] == 6
     engine.run("112000000002")
     engine.run("112000000003")
-    assert catalog.export_metadata(engine.model, EXPORT, engine.conn)["rowCount"] == 45
+    assert catalog.export_metadata(engine.model, EXPORT, engine.store.reader())["rowCount"] == 45
 
 
 def test_list_export(mini: EngineHarness) -> None:

@@ -13,11 +13,11 @@ export output files (ID = export ID, §2.5), which carry no delimiter/encoding/f
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from pyanaplan.emulator.engine.exports import export_columns, export_row_count
 from pyanaplan.emulator.spec import ExportSpec, FileSpec, ImportSpec, ModelSpec
+from pyanaplan.emulator.storage.model_store import ModelReader
 
 
 def list_imports(model_spec: ModelSpec) -> list[dict[str, Any]]:
@@ -56,14 +56,14 @@ def list_exports(model_spec: ModelSpec) -> list[dict[str, Any]]:
 
 
 def export_metadata(
-    model_spec: ModelSpec, export_id: str, conn: sqlite3.Connection | None = None
+    model_spec: ModelSpec, export_id: str, data: ModelReader | None = None
 ) -> dict[str, Any] | None:
     """``exportMetadata`` content, or None when the ID is unknown.
 
     Args:
         model_spec: The model.
         export_id: The export's ID.
-        conn: When given, ``rowCount`` is the number of rows the export would write now;
+        data: When given, ``rowCount`` is the number of rows the export would write now;
             otherwise 0.
     """
     exp = model_spec.export(export_id)
@@ -79,7 +79,7 @@ def export_metadata(
         "headerNames": [header for header, _ in columns],
         "layout": exp.layout,
         "listNames": _list_names(model_spec, exp),
-        "rowCount": export_row_count(conn, model_spec, exp) if conn is not None else 0,
+        "rowCount": export_row_count(data, model_spec, exp) if data is not None else 0,
         "separator": exp.separator,
     }
 

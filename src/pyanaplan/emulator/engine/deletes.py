@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pyanaplan.emulator.engine.run_context import ActionOutcome, RunContext, detail
 from pyanaplan.emulator.spec import ActionSpec
-from pyanaplan.emulator.storage import model_queries as q
 
 
 def run_delete(ctx: RunContext, action: ActionSpec) -> ActionOutcome:
@@ -28,10 +27,9 @@ def run_delete(ctx: RunContext, action: ActionSpec) -> ActionOutcome:
     ctx.check_cancelled()
     lst = ctx.model.list_named(action.list)
     deleted = 0
-    list_key = q.find_object_key(ctx.conn, ctx.model.id, lst.id) if lst is not None else None
-    if list_key is not None:
-        deleted = q.delete_items_where(
-            ctx.conn, list_key, field=action.where_property, equals=action.where_equals
+    if lst is not None:
+        deleted = ctx.data.list_items(lst.id).delete_where(
+            field=action.where_property, equals=action.where_equals
         )
     message = f"{action.list}: {deleted} items deleted"
     values = ["listName", action.list, "deletedCount", str(deleted)]

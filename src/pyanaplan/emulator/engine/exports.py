@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,7 +24,7 @@ from pyanaplan.emulator.engine.run_context import (
 )
 from pyanaplan.emulator.formulas import compile_formula
 from pyanaplan.emulator.spec import ExportSpec, ModelSpec, ModuleSpec
-from pyanaplan.emulator.storage import model_queries as q
+from pyanaplan.emulator.storage.model_store import ModelReader
 
 _DATA_TYPES = {
     "number": "NUMBER",
@@ -56,15 +55,13 @@ def export_columns(model: ModelSpec, export: ExportSpec) -> list[tuple[str, str]
     return columns
 
 
-def export_row_count(conn: sqlite3.Connection, model: ModelSpec, export: ExportSpec) -> int:
+def export_row_count(data: ModelReader, model: ModelSpec, export: ExportSpec) -> int:
     """Data rows the export would write now (header excluded)."""
     if export.source_module is not None:
         module = model.module_named(export.source_module)
-        key = q.find_object_key(conn, model.id, module.id) if module else None
-        return q.count_cells(conn, key) if key is not None else 0
+        return data.module_cells(module.id).count() if module else 0
     lst = model.list_named(export.source_list or "")
-    key = q.find_object_key(conn, model.id, lst.id) if lst else None
-    return q.count_items(conn, key) if key is not None else 0
+    return data.list_items(lst.id).count() if lst else 0
 
 
 def run_export(ctx: RunContext, export: ExportSpec) -> ActionOutcome:
@@ -80,7 +77,7 @@ def run_export(ctx: RunContext, export: ExportSpec) -> ActionOutcome:
     Raises:
         TaskCancelled: When the task is cancelled while rows are written.
     """
-    total = export_row_count(ctx.conn, ctx.model, export)
+    total = export_row_count(ctx.data, ctx.model, export)
     counter = [0]
     chunks = _csv_chunks(ctx, export, _rows(ctx, export), total, counter)
     size = ctx.write_export(export.id, chunks)
@@ -102,26 +99,20 @@ def _rows(ctx: RunContext, export: ExportSpec) -> Iterator[list[str]]:
     if export.source_module is not None:
         module = ctx.model.module_named(export.source_module)
         if module is not None:
-            yield from _module_rows(ctx.conn, ctx.model, module)
+            yield from _module_rows(ctx.data, module)
         return
     lst = ctx.model.list_named(export.source_list or "")
     if lst is None:
         return
-    list_key = q.find_object_key(ctx.conn, ctx.model.id, lst.id)
-    if list_key is None:
-        return
-    for row in q.iter_list_rows(ctx.conn, list_key, lst.properties):
-        name, code, parent, *props = row
+    for name, code, parent, properties in ctx.data.list_items(lst.id).rows(lst.properties):
         out = [name, code or ""]
         if lst.parent_list:
             out.append(parent or "")
-        out += ["" if p is None else str(p) for p in props]
+        out += ["" if p is None else str(p) for p in properties]
         yield out
 
 
-def _module_rows(
-    conn: sqlite3.Connection, model: ModelSpec, module: ModuleSpec
-) -> Iterator[list[str]]:
+def _module_rows(data: ModelReader, module: ModuleSpec) -> Iterator[list[str]]:
     inputs = module.inputs()
     number_inputs = {li.name for li in module.number_inputs()}
     formulas = {
@@ -129,16 +120,13 @@ def _module_rows(
         for li in module.line_items
         if li.formula is not None
     }
-    dims = len(module.dimensions)
-    module_key = q.find_object_key(conn, model.id, module.id)
-    if module_key is None:
-        return
-    cursor = q.iter_module_rows(
-        conn, module_key, dimensions=dims, line_item_ids=[li.id for li in inputs]
+    rows = data.module_cells(module.id).rows(
+        dimensions=len(module.dimensions), line_item_ids=[li.id for li in inputs]
     )
-    for row in cursor:
-        values = dict(zip((li.name for li in inputs), row[dims:], strict=True))
-        out = list(row[:dims])
+    for items, cells in rows:
+        # Any: a formula reads only number inputs, which the store returns as numbers or None.
+        values: dict[str, Any] = dict(zip((li.name for li in inputs), cells, strict=True))
+        out = list(items)
         for li in module.line_items:
             if li.formula is not None:
                 out.append(format_number(formulas[li.name].evaluate(values)))

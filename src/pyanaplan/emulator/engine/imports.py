@@ -32,7 +32,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import sqlite3
 import tempfile
 from collections.abc import Iterator
 from datetime import date
@@ -50,7 +49,7 @@ from pyanaplan.emulator.engine.run_context import (
     failed_outcome,
 )
 from pyanaplan.emulator.spec import FileSpec, ImportSpec, ListSpec, ModuleSpec
-from pyanaplan.emulator.storage import model_queries as q
+from pyanaplan.emulator.storage.model_tables import MAX_DIMENSIONS, ItemRef, ListItems
 
 BATCH_ROWS = 5_000
 _LOOKUP_CACHE_LIMIT = 50_000  # entries; bounds memory whatever the list size
@@ -215,19 +214,18 @@ class _Dump:
 
 
 class _ItemLookup:
-    """Item name-or-code -> (id, name) for one list, with a bounded cache (misses cached too)."""
+    """Item name-or-code -> `ItemRef` ``(id, name)`` of one list; a bounded cache, misses too."""
 
-    def __init__(self, conn: sqlite3.Connection, model_id: str, list_id: str) -> None:
-        self._conn = conn
-        self._list_key = q.object_key(conn, model_id, list_id)
-        self._cache: dict[str, tuple[int, str] | None] = {}
+    def __init__(self, items: ListItems) -> None:
+        self._items = items
+        self._cache: dict[str, ItemRef | None] = {}
 
-    def resolve(self, value: str) -> tuple[int, str] | None:
+    def resolve(self, value: str) -> ItemRef | None:
         try:
             return self._cache[value]
         except KeyError:
             pass
-        found = q.item_by_name_or_code(self._conn, self._list_key, value)
+        found = self._items.find(value)
         if len(self._cache) >= _LOOKUP_CACHE_LIMIT:
             self._cache.clear()
         self._cache[value] = found
@@ -283,24 +281,26 @@ class _ListImport:
         self.property_indexes = [
             _column_index(header, by_target[p], source) for p in self.properties
         ]
-        self.sql = q.list_upsert_sql(
+        self.items = ctx.data.list_items(lst.id)
+        self.upsert = self.items.upserter(
             property_names=self.properties,
             set_code=self.code_index is not None,
             set_parent=self.parent_index is not None,
             by_code=self.code_index is not None,
         )
         parent_list = ctx.model.list_named(lst.parent_list) if lst.parent_list else None
-        self.parents = _ItemLookup(ctx.conn, ctx.model_id, parent_list.id) if parent_list else None
+        self.parents = (
+            _ItemLookup(ctx.data.list_items(parent_list.id)) if parent_list is not None else None
+        )
 
     @staticmethod
     def _index(header: list[str] | None, column: str | None, source: FileSpec) -> int | None:
         return None if column is None else _column_index(header, column, source)
 
     def run(self, reader: CsvReader) -> _Counts:
-        conn = self.ctx.conn
-        list_key = q.object_key(conn, self.ctx.model_id, self.lst.id)
+        items = self.items
         counts = self.counts
-        before = q.count_items(conn, list_key)
+        before = items.count()
         batch: list[tuple[Any, ...]] = []
         sources: list[tuple[int, list[str]]] = []
         # Hot loop: one C-level getter pulls every mapped column; names are looked up by
@@ -336,7 +336,7 @@ class _ListImport:
                 if not code:
                     ignored += 1
                     continue
-                existing = q.item_name_by_code(conn, list_key, code)
+                existing = items.name_by_code(code)
                 if existing is None:
                     self._fail(line, fields, f"No item with code {code} and no name to create one")
                     continue
@@ -347,14 +347,14 @@ class _ListImport:
                 if parent_id is None:
                     self._fail(line, fields, "Invalid parent")
                     continue
-            batch.append((list_key, name, code or None, parent_id, *values[first_prop:]))
+            batch.append((name, code or None, parent_id, *values[first_prop:]))
             sources.append((line, fields))
             successful += 1
             if len(batch) >= BATCH_ROWS:
                 successful -= self._flush(batch, sources)
         successful -= self._flush(batch, sources)
         counts.total, counts.ignored, counts.successful = total, ignored, successful
-        counts.created = q.count_items(conn, list_key) - before
+        counts.created = items.count() - before
         counts.updated = counts.successful - counts.created
         return counts
 
@@ -368,7 +368,7 @@ class _ListImport:
         if not batch:
             return failed
         # A name/code clash fails only the rows involved (the batch is redone row by row).
-        for index in q.upsert_items_or_split(self.ctx.conn, self.sql, batch):
+        for index in self.upsert.write(batch):
             failed += 1
             line, fields = sources[index]
             self._fail(line, fields, "Name or code already used by another item")
@@ -437,7 +437,7 @@ class _ModuleImport:
         for dim in module.dimensions:
             lst = ctx.model.dimension(dim)
             assert lst is not None  # validated at load time
-            lookup = _ItemLookup(ctx.conn, ctx.model_id, lst.id)
+            lookup = _ItemLookup(ctx.data.list_items(lst.id))
             column = by_target.get(dim)
             if column is not None:
                 self.dimensions.append((_column_index(header, column, source), lookup, None, dim))
@@ -459,22 +459,21 @@ class _ModuleImport:
             if li.format == "list":
                 li_list = ctx.model.list_named(li.list or "")
                 assert li_list is not None  # validated at load time
-                items = _ItemLookup(ctx.conn, ctx.model_id, li_list.id)
+                items = _ItemLookup(ctx.data.list_items(li_list.id))
             self.line_items.append(
                 (_column_index(header, column, source), li.format, li.name, items)
             )
         ids = [li.id for li in module.line_items if li.formula is None and li.name in by_target]
-        self.sql = q.cell_upsert_sql(ids)
-        self.module_key = q.object_key(ctx.conn, ctx.model_id, module.id)
-        self.padding = (0,) * (4 - len(module.dimensions))
+        self.cells = ctx.data.module_cells(module.id)
+        self.upsert = self.cells.writer(ids)
+        self.padding = (0,) * (MAX_DIMENSIONS - len(module.dimensions))
         used = [d[0] for d in self.dimensions if d[0] is not None]
         used += [li[0] for li in self.line_items]
         self.width = max(used, default=-1) + 1
 
     def run(self, reader: CsvReader) -> _Counts:
-        conn = self.ctx.conn
         counts = self.counts
-        before = q.count_cells(conn, self.module_key)
+        before = self.cells.count()
         batch: list[tuple[Any, ...]] = []
         for line, fields, error in reader.records():
             counts.total += 1
@@ -489,11 +488,11 @@ class _ModuleImport:
             batch.append(row)
             counts.successful += 1
             if len(batch) >= BATCH_ROWS:
-                q.upsert_cells(conn, self.sql, batch)
+                self.upsert.write(batch)
                 batch.clear()
         if batch:
-            q.upsert_cells(conn, self.sql, batch)
-        counts.created = q.count_cells(conn, self.module_key) - before
+            self.upsert.write(batch)
+        counts.created = self.cells.count() - before
         counts.updated = counts.successful - counts.created
         return counts
 
@@ -505,7 +504,7 @@ class _ModuleImport:
         source = fields  # the dump shows the row as read, without padding
         if len(fields) < self.width:
             fields = fields + [""] * (self.width - len(fields))
-        row: list[Any] = [self.module_key]
+        row: list[Any] = []
         for index, lookup, fixed_id, dim in self.dimensions:
             if index is None:
                 row.append(fixed_id)

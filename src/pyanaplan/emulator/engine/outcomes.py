@@ -12,13 +12,11 @@ platform; no record means the data was rolled back.
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
-from pyanaplan.emulator.storage import model_queries as mq
+from pyanaplan.emulator.storage.model_store import ModelReader, ModelWriter, OutcomeRecord
 
 
 @dataclass
@@ -37,12 +35,13 @@ class Pending:
         names = [name for _, blobs in self.exports for name, _ in blobs]
         return names + [name for name, _ in self.dumps.values()]
 
-    def to_json(self) -> str:
-        return json.dumps({"exports": self.exports, "dumps": self.dumps})
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as the model database stores it."""
+        return {"exports": self.exports, "dumps": self.dumps}
 
     @classmethod
-    def from_json(cls, text: str) -> Pending:
-        raw = json.loads(text)
+    def from_dict(cls, raw: dict[str, Any]) -> Pending:
+        """Read back `to_dict` (after a JSON round trip: tuples come back as lists)."""
         exports = [
             (str(eid), [(str(n), int(s)) for n, s in blobs]) for eid, blobs in raw["exports"]
         ]
@@ -60,35 +59,36 @@ class RecordedOutcome:
     pending: Pending
 
 
-def record(conn: sqlite3.Connection, done: RecordedOutcome) -> None:
-    """Write the outcome inside the worker's open transaction (it commits with the data)."""
-    mq.put_task_outcome(
-        conn,
-        done.task_id,
-        current_step=done.current_step,
-        result_json=json.dumps(done.result),
-        pending_json=done.pending.to_json(),
+def record(data: ModelWriter, done: RecordedOutcome) -> None:
+    """Write the outcome inside the worker's transaction (it commits with the data)."""
+    data.put_outcome(
+        OutcomeRecord(
+            task_id=done.task_id,
+            current_step=done.current_step,
+            result=done.result,
+            pending=done.pending.to_dict(),
+        )
     )
 
 
-def recorded(conn: sqlite3.Connection, task_id: str) -> RecordedOutcome | None:
+def recorded(data: ModelReader, task_id: str) -> RecordedOutcome | None:
     """The outcome committed with the task's data, or None (the data was rolled back)."""
-    row = mq.get_task_outcome(conn, task_id)
-    if row is None:
+    found = data.outcome(task_id)
+    if found is None:
         return None
     return RecordedOutcome(
         task_id=task_id,
-        current_step=row["current_step"],
-        result=json.loads(row["result_json"]),
-        pending=Pending.from_json(row["pending_json"]),
+        current_step=found.current_step,
+        result=found.result,
+        pending=Pending.from_dict(found.pending),
     )
 
 
-def recorded_ids(conn: sqlite3.Connection) -> list[str]:
+def recorded_ids(data: ModelReader) -> list[str]:
     """Every task whose outcome is still waiting in this model database."""
-    return mq.task_outcome_ids(conn)
+    return data.outcome_ids()
 
 
-def forget(conn: sqlite3.Connection, task_id: str) -> None:
-    """Drop the record once the platform database holds the outcome (autocommit)."""
-    mq.delete_task_outcome(conn, task_id)
+def forget(data: ModelWriter, task_id: str) -> None:
+    """Drop the record once the platform database holds the outcome."""
+    data.forget_outcome(task_id)

@@ -6,12 +6,12 @@ runner that dispatches to them.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from pyanaplan.emulator.spec import ModelSpec
+from pyanaplan.emulator.storage.model_store import ModelWriter
 
 COMPLETE_STEP = "Complete."
 FAILED_STEP = "Failed."
@@ -32,7 +32,7 @@ class RunContext:
     """What the task worker gives the engine for one task.
 
     Attributes:
-        conn: A connection inside an open transaction owned by the task worker.
+        data: The model's data, inside the transaction the task worker opened for this task.
         model: The model's spec.
         model_id: The model's ID.
         user_id: The user who started the task (whose file content is read).
@@ -48,7 +48,7 @@ class RunContext:
             ``settings.rejected_rows_successful``; the real service's answer is not documented).
     """
 
-    conn: sqlite3.Connection
+    data: ModelWriter
     model: ModelSpec
     model_id: str
     user_id: str

@@ -1,7 +1,7 @@
 """The engine's entry points for the platform (docs/architecture.md §3.2).
 
-* `seed_model(conn, model_spec)` puts a model's lists and seeded cells into the database,
-  replacing whatever data the model had (called on create and on reset; does not commit).
+* `seed_model(data, model_spec)` puts a model's lists and seeded cells into its store, replacing
+  whatever data the model had (called on create and on reset, inside the caller's transaction).
 * `run_action(ctx, action_id, mapping=...)` runs an import (112…), export (116…), other action
   (117…) or process (118…) inside the caller's transaction and returns an `ActionOutcome`.
   It raises `TaskCancelled` when ``ctx.cancelled()`` turns true; on that or any other exception
@@ -12,8 +12,6 @@ here; ``ActionOutcome.result_dict()`` renders the task status ``result`` object 
 """
 
 from __future__ import annotations
-
-import sqlite3
 
 from pyanaplan.emulator.engine.deletes import run_delete
 from pyanaplan.emulator.engine.exports import run_export
@@ -29,7 +27,8 @@ from pyanaplan.emulator.engine.run_context import (
     failed_outcome,
 )
 from pyanaplan.emulator.spec import ListSpec, ModelSpec
-from pyanaplan.emulator.storage import model_queries as q
+from pyanaplan.emulator.storage.model_store import ModelWriter
+from pyanaplan.emulator.storage.model_tables import MAX_DIMENSIONS
 
 __all__ = [
     "COMPLETE_STEP",
@@ -48,7 +47,7 @@ def run_action(
     """Run one import, export, action or process of ``ctx.model``.
 
     Args:
-        ctx: The task's context (connection inside the worker's transaction).
+        ctx: The task's context (its data inside the worker's transaction).
         action_id: An ID of the model's imports, exports, actions or processes.
         mapping: The task body's ``mappingParameters`` (``[{entityType, entityName}]``); used
             by module imports to fix dimensions the file does not carry, ignored otherwise.
@@ -61,8 +60,6 @@ def run_action(
         KeyError: ``action_id`` is not an object of this model (routes check this first).
     """
     model = ctx.model
-    # The worker should have opened one; without it the import's savepoints would commit.
-    q.ensure_transaction(ctx.conn)
     imp = model.import_(action_id)
     if imp is not None:
         return run_import(ctx, imp, mapping=mapping)
@@ -87,29 +84,24 @@ def _run_nested(
     return run_action(ctx, action_id, mapping=mapping)
 
 
-def seed_model(conn: sqlite3.Connection, model_spec: ModelSpec) -> None:
+def seed_model(data: ModelWriter, model_spec: ModelSpec) -> None:
     """Replace the model's data with the spec's list items and seeded cells.
 
-    Runs inside the caller's transaction and does not commit.
-
     Args:
-        conn: An open connection on a database with `MODEL_SCHEMA`.
+        data: The model's store, inside the caller's transaction.
         model_spec: The model to seed.
     """
-    model_id = model_spec.id
-    q.delete_model_data(conn, model_id)
+    data.delete_all()
     # Parent lists first, so a child item can point at its parent's id.
     ids: dict[tuple[str, str], int] = {}
     for lst in _parents_first(model_spec):
         parent_list = model_spec.list_named(lst.parent_list) if lst.parent_list else None
-        list_key = q.object_key(conn, model_id, lst.id)
+        items = data.list_items(lst.id)
         for item in lst.items:
             parent_id = None
             if parent_list is not None and item.parent is not None:
                 parent_id = ids.get((parent_list.name, item.parent))
-            ids[(lst.name, item.name)] = q.insert_item(
-                conn,
-                list_key,
+            ids[(lst.name, item.name)] = items.insert(
                 name=item.name,
                 code=item.code,
                 parent_id=parent_id,
@@ -117,19 +109,18 @@ def seed_model(conn: sqlite3.Connection, model_spec: ModelSpec) -> None:
             )
     for module in model_spec.modules:
         inputs = module.inputs()
-        sql = q.cell_upsert_sql([li.id for li in inputs])
-        module_key = q.object_key(conn, model_id, module.id)
+        writer = data.module_cells(module.id).writer([li.id for li in inputs])
         rows = []
         for cell in module.cells:
             dims = [ids.get((dim, cell[dim]), 0) for dim in module.dimensions]
-            dims += [0] * (4 - len(dims))
+            dims += [0] * (MAX_DIMENSIONS - len(dims))
             values = []
             for li in inputs:
                 raw = cell.get(li.name, "")
                 parsed, error = parse_value(raw, li.format)
                 values.append(None if error else parsed)
-            rows.append((module_key, *dims, *values))
-        q.upsert_cells(conn, sql, rows)
+            rows.append((*dims, *values))
+        writer.write(rows)
 
 
 def _parents_first(model_spec: ModelSpec) -> list[ListSpec]:

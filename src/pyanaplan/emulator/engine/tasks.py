@@ -1,6 +1,6 @@
 """Tasks (api-notes §4.6.3-§4.6.6): start, run, report, cancel, recover (dumps: dumps.py).
 
-Each model has one FIFO worker thread. The worker opens a transaction on the model's database,
+Each model has one FIFO worker thread. The worker opens a transaction on the model's store,
 calls the model engine's ``run_action``, plays the configured progress steps, records the outcome
 (engine/outcomes.py) and commits; a cancel or any exception rolls the transaction back, so an
 import is never half-applied. Export output and dumps are written as blobs during the run but
@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import logging
 import queue
-import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,11 +29,13 @@ from pyanaplan.emulator.engine.crash_points import (
 from pyanaplan.emulator.engine.directory import Directory, User
 from pyanaplan.emulator.engine.errors import not_found
 from pyanaplan.emulator.engine.files import FileService
+from pyanaplan.emulator.engine.model_data import ModelDataService
 from pyanaplan.emulator.engine.outcomes import Pending
+from pyanaplan.emulator.engine.runner import RunContext, TaskCancelled, run_action
 from pyanaplan.emulator.engine.task_body import parse_task_body
 from pyanaplan.emulator.spec import ModelSpec
 from pyanaplan.emulator.storage.blobs import BlobStore
-from pyanaplan.emulator.storage.db import Database, ModelDatabases
+from pyanaplan.emulator.storage.model_store import ModelStore
 from pyanaplan.emulator.storage.platform_store import DumpRecord, PlatformStore, TaskRecord
 
 log = logging.getLogger(__name__)
@@ -72,14 +73,13 @@ class TaskService:
 
     Args:
         store: the platform database (tasks, dumps).
-        model_dbs: one database per model.
+        model_data: each model's data store.
         directory: spec access.
         files: file content (import sources, export outputs).
         blobs: byte storage (dumps).
         clock: engine clock.
         timing: progress timing.
         export_chunk_bytes: size of export output chunks.
-        seed: puts a model's spec data into its fresh database.
         crash_points: where tests may park a worker to kill the emulator there.
         rejected_rows_successful: ``successful`` of an import that rejected some rows.
     """
@@ -87,7 +87,7 @@ class TaskService:
     def __init__(
         self,
         store: PlatformStore,
-        model_dbs: ModelDatabases,
+        model_data: ModelDataService,
         directory: Directory,
         files: FileService,
         blobs: BlobStore,
@@ -95,12 +95,11 @@ class TaskService:
         *,
         timing: TaskTiming,
         export_chunk_bytes: int,
-        seed: Callable[[sqlite3.Connection, ModelSpec], None],
         crash_points: CrashPoints | None = None,
         rejected_rows_successful: bool = False,
     ) -> None:
         self.store = store
-        self.model_dbs = model_dbs
+        self.model_data = model_data
         self.directory = directory
         self.files = files
         self.blobs = blobs
@@ -112,7 +111,6 @@ class TaskService:
         self.rejected_rows_successful = rejected_rows_successful
         self._default_rejected_rows_successful = rejected_rows_successful
         self.export_chunk_bytes = export_chunk_bytes
-        self._seed = seed
         self.crash_points = crash_points or CrashPoints()
         self._lock = threading.RLock()
         self._queues: dict[str, queue.Queue[str]] = {}
@@ -122,24 +120,6 @@ class TaskService:
         self._stop = threading.Event()
 
     # ---- lifecycle ----------------------------------------------------------------------------
-    def model_db(self, model_id: str) -> Database:
-        """The model's database, seeded from the spec the first time it is created."""
-        db, fresh = self.model_dbs.get(model_id)
-        if fresh:
-            self._reseed(model_id, db)
-        return db
-
-    def _reseed(self, model_id: str, db: Database) -> None:
-        db.clear()
-        conn = db.conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            self._seed(conn, self.directory.model_spec(model_id))
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
     def recover(self) -> None:
         """After a restart, report every interrupted task as what really happened to its data.
 
@@ -171,19 +151,20 @@ class TaskService:
 
     def _recorded(self, model_id: str, task_id: str) -> outcomes.RecordedOutcome | None:
         try:
-            db = self.model_db(model_id)
+            store = self.model_data.store(model_id)
         except Exception:  # the model left the spec: nothing of it can be recovered
             return None
-        return outcomes.recorded(db.conn(), task_id)
+        return outcomes.recorded(store.reader(), task_id)
 
     def _forget_reported(self) -> None:
         """Drop outcome records the platform database already holds (a crash can leave some)."""
         for model_id in [m.id for m in self.directory.models]:
-            mconn = self.model_db(model_id).conn()
-            for task_id in outcomes.recorded_ids(mconn):
+            store = self.model_data.store(model_id)
+            for task_id in outcomes.recorded_ids(store.reader()):
                 task = self.store.task(task_id)
                 if task is None or task.state in TERMINAL:
-                    outcomes.forget(mconn, task_id)
+                    with store.transaction() as data:
+                        outcomes.forget(data, task_id)
 
     def reset(self, model_ids: Iterable[str]) -> None:
         """Stop every task, wait for workers to go idle (bounded), and reseed model data."""
@@ -207,8 +188,7 @@ class TaskService:
         self.timing = TaskTiming(self._default_timing.steps, self._default_timing.step_s)
         self.rejected_rows_successful = self._default_rejected_rows_successful
         for model_id in model_ids:
-            db, _ = self.model_dbs.get(model_id)
-            self._reseed(model_id, db)
+            self.model_data.reseed(model_id)
 
     def shutdown(self) -> None:
         """Stop the workers (emulator stop)."""
@@ -321,30 +301,26 @@ class TaskService:
         qu.put(task_id)
 
     def _work(self, model_id: str, qu: queue.Queue[str]) -> None:
-        db = self.model_db(model_id)
-        conn = db.new_conn()
-        try:
-            while not self._stop.is_set():
-                try:
-                    task_id = qu.get(timeout=0.2)
-                except queue.Empty:
-                    continue
+        # This thread is the only one that writes the model's data while tasks run; its
+        # transactions use its own connection (one per thread, storage/db.py).
+        store = self.model_data.store(model_id)
+        while not self._stop.is_set():
+            try:
+                task_id = qu.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            with self._lock:
+                self._busy[model_id] = True
+            try:
+                self._run(store, task_id)
+            except Exception:  # a worker must survive anything a task does
+                log.exception("task %s crashed the worker", task_id)
+            finally:
                 with self._lock:
-                    self._busy[model_id] = True
-                try:
-                    self._run(conn, task_id)
-                except Exception:  # a worker must survive anything a task does
-                    log.exception("task %s crashed the worker", task_id)
-                finally:
-                    with self._lock:
-                        self._busy[model_id] = False
-                        self._cancel.pop(task_id, None)
-        finally:
-            conn.close()
+                    self._busy[model_id] = False
+                    self._cancel.pop(task_id, None)
 
-    def _run(self, conn: sqlite3.Connection, task_id: str) -> None:
-        from pyanaplan.emulator.engine.runner import RunContext, TaskCancelled, run_action
-
+    def _run(self, store: ModelStore, task_id: str) -> None:
         with self._lock:
             task = self.store.task(task_id)
             if task is None or task.state != NOT_STARTED:
@@ -379,38 +355,38 @@ class TaskService:
                 self.blobs.delete(old[0])
             pending.dumps[object_id] = (name, size)
 
-        ctx = RunContext(
-            conn=conn,
-            model=model,
-            model_id=model_id,
-            user_id=user_id,
-            task_id=task_id,
-            open_source=lambda file_id: self.files.open_source(model_id, user_id, file_id),
-            write_export=write_export,
-            write_dump=write_dump,
-            progress=progress,
-            cancelled=cancel.is_set,
-            rejected_rows_successful=self.rejected_rows_successful,
-        )
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            outcome = run_action(ctx, task.object_id, mapping=task.mapping)
-            self._play_steps(task_id, cancel)
-            recorded = outcomes.RecordedOutcome(
-                task_id=task_id,
-                current_step=outcome.current_step or "Complete.",
-                result=outcome.result_dict(),
-                pending=pending,
-            )
-            outcomes.record(conn, recorded)  # with the data, in one transaction
-            self.crash_points.reach(BEFORE_MODEL_COMMIT)
+            # One transaction: the rows, and the outcome that says they are there, commit
+            # together; a cancel or any error rolls both back.
+            with store.transaction() as data:
+                ctx = RunContext(
+                    data=data,
+                    model=model,
+                    model_id=model_id,
+                    user_id=user_id,
+                    task_id=task_id,
+                    open_source=lambda file_id: self.files.open_source(model_id, user_id, file_id),
+                    write_export=write_export,
+                    write_dump=write_dump,
+                    progress=progress,
+                    cancelled=cancel.is_set,
+                    rejected_rows_successful=self.rejected_rows_successful,
+                )
+                outcome = run_action(ctx, task.object_id, mapping=task.mapping)
+                self._play_steps(task_id, cancel)
+                recorded = outcomes.RecordedOutcome(
+                    task_id=task_id,
+                    current_step=outcome.current_step or "Complete.",
+                    result=outcome.result_dict(),
+                    pending=pending,
+                )
+                outcomes.record(data, recorded)
+                self.crash_points.reach(BEFORE_MODEL_COMMIT)
         except (TaskCancelled, _Cancelled):
-            conn.execute("ROLLBACK")
             self._discard(pending)
             self._finish_cancelled(task)
             return
         except Exception as exc:
-            conn.execute("ROLLBACK")
             self._discard(pending)
             log.warning("task %s failed: %s", task_id, type(exc).__name__)
             result = self._result_skeleton(task, successful=False)
@@ -419,10 +395,10 @@ class TaskService:
                 task_id, state=COMPLETE, current_step="Failed.", result=result, progress=1.0
             )
             return
-        conn.execute("COMMIT")
         self.crash_points.reach(AFTER_MODEL_COMMIT)
         self._complete(model_id, user_id, recorded)
-        outcomes.forget(conn, task_id)
+        with store.transaction() as data:
+            outcomes.forget(data, task_id)
 
     def _complete(self, model_id: str, user_id: str, done: outcomes.RecordedOutcome) -> None:
         """Install a committed task's outputs and report its outcome (after a crash, again)."""

@@ -40,13 +40,8 @@ async def import_metadata(request: Request) -> Response:
 
 async def export_metadata(request: Request) -> Response:
     _, model = await api_model(request)
-    plat = platform(request)
-
-    def load() -> dict[str, Any] | None:
-        conn = plat.tasks.model_db(model.id).conn()
-        return catalog.export_metadata(model, request.path_params["object_id"], conn)
-
-    data = await call(load)
+    model_data = platform(request).model_data
+    data = await call(model_data.export_metadata, model, request.path_params["object_id"])
     if data is None:
         raise not_found()
     return success("exportMetadata", data, model_schema(model.id, "exportMetadata", listing=False))

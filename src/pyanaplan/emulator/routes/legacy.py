@@ -266,14 +266,9 @@ async def object_metadata(request: Request) -> Response:
     """Bare metadata: ``exports/{id}`` (§5), and the same for imports and processes."""
     _, model = await legacy_model(request)
     kind, object_id = _kind(request), request.path_params["object_id"]
-    plat = platform(request)
+    data: dict[str, Any] | None
     if kind == "exports":
-
-        def load() -> dict[str, Any] | None:
-            conn = plat.tasks.model_db(model.id).conn()
-            return catalog.export_metadata(model, object_id, conn)
-
-        data = await call(load)
+        data = await call(platform(request).model_data.export_metadata, model, object_id)
     elif kind == "imports":
         data = catalog.import_metadata(model, object_id)
     elif kind == "processes":

@@ -154,6 +154,10 @@ class PlatformStore:
         """Delete every row (reset), keeping the schema."""
         self._db.clear()
 
+    def close(self) -> None:
+        """Close every connection (shutdown)."""
+        self._db.close()
+
     # ---- tokens (auth service and OAuth access tokens) ---------------------------------------
     def insert_token(self, token: TokenRecord) -> None:
         self._conn().execute(
