@@ -57,6 +57,7 @@ class Platform:
             token_ttl_s=settings.token_ttl_s,
             oauth_auto_approve=spec.settings.oauth_auto_approve,
             oauth_interval_s=settings.oauth_interval_s,
+            legacy_certificates=spec.settings.legacy_certificate_auth == "accept",
         )
         self.files = FileService(
             self.store,

@@ -1,5 +1,8 @@
 """Tokens (auth service §3.1), CA-certificate sign-in, and the OAuth device grant (§3.2).
 
+The legacy /1/3 tree has no tokens: each of its requests is signed in here too, with Basic
+credentials or an ``AnaplanCertificate`` header (§3.3), and refused in v1.3's words.
+
 Errors carry the auth service's codes (``FAILURE_BAD_CREDENTIAL``/``FAILURE_BAD_HEADER``) or OAuth's
 (``authorization_pending`` …); `render.py` picks the envelope by path. Token values, passwords and
 refresh tokens never appear in error messages.
@@ -33,6 +36,8 @@ from pyanaplan.emulator.storage.platform_store import (
 
 BAD_CREDENTIAL = "FAILURE_BAD_CREDENTIAL"
 BAD_HEADER = "FAILURE_BAD_HEADER"
+LEGACY_CERT_REJECTED = "Auth scheme not supported - AnaplanCertificate"
+LEGACY_CREDENTIALS_REJECTED = "The user credentials supplied were not valid"
 V2_WINDOW_S = 300.0  # ±5 min freshness for encodedDataFormat v2 (§3.1.2)
 DEVICE_CODE_TTL_S = 900
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
@@ -46,6 +51,11 @@ def bad_credential(
 
 def bad_header(status: int = 401) -> EmulatorError:
     return EmulatorError(status, BAD_HEADER, "Invalid header. Verify the header.")
+
+
+def legacy_rejected(message: str = LEGACY_CREDENTIALS_REJECTED) -> EmulatorError:
+    """A /1/3 request that does not sign in: 401 with the platform's envelope (§3.3)."""
+    return EmulatorError(401, "UNAUTHORIZED", message)
 
 
 def _b64(nbytes: int) -> str:
@@ -93,6 +103,10 @@ class AuthService:
         directory: users.
         clock: the engine clock (expiry).
         token_ttl_s: token lifetime (2100 s like the service).
+        oauth_auto_approve: approve every device grant for the first user at once.
+        oauth_interval_s: device-grant polling interval told to clients.
+        legacy_certificates: accept the /1/3 ``AnaplanCertificate`` scheme (spec
+            ``settings.legacy_certificate_auth``); production now refuses it.
     """
 
     def __init__(
@@ -104,6 +118,7 @@ class AuthService:
         token_ttl_s: int,
         oauth_auto_approve: bool = False,
         oauth_interval_s: float = 5.0,
+        legacy_certificates: bool = True,
     ) -> None:
         self.store = store
         self.directory = directory
@@ -112,6 +127,7 @@ class AuthService:
         self.oauth_auto_approve = oauth_auto_approve
         self.oauth_interval_s = oauth_interval_s
         self._default_interval_s = oauth_interval_s
+        self.legacy_certificates = legacy_certificates
         self._spec_certs: dict[str, str] = {}
         for user in directory.spec.users:
             for entry in user.certificates:
@@ -214,6 +230,46 @@ class AuthService:
         fp = fingerprint(cert)
         user_id = self._spec_certs.get(fp) or self.store.certificate_owner(fp)
         return self.directory.user_by_id(user_id) if user_id else None
+
+    # ---- the legacy /1/3 tree: credentials on every request (§3.3) ---------------------------
+    def legacy_basic_user(self, credentials_b64: str) -> User:
+        """``Authorization: Basic base64(email:password)`` on a /1/3 request.
+
+        Raises:
+            EmulatorError: 401 `legacy_rejected` for a malformed header or bad credentials.
+        """
+        try:
+            return self.verify_basic(credentials_b64)
+        except EmulatorError as exc:
+            raise legacy_rejected() from exc
+
+    def legacy_certificate_user(self, value: str) -> User:
+        """``Authorization: AnaplanCertificate base64(email:PEM)`` on a /1/3 request.
+
+        The certificate must be valid now and registered (spec or control API) for that email.
+
+        Raises:
+            EmulatorError: 401 `legacy_rejected`; with the message production sends when the
+                scheme is turned off (``legacy_certificates=False``).
+        """
+        if not self.legacy_certificates:
+            raise legacy_rejected(LEGACY_CERT_REJECTED)
+        try:
+            decoded = base64.b64decode(value, validate=False).decode("utf-8")
+            email, sep, pem = decoded.partition(":")
+            cert = x509.load_pem_x509_certificate(pem.strip().encode()) if sep else None
+        except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+            raise legacy_rejected() from exc
+        if cert is None:
+            raise legacy_rejected()
+        now_s = self.clock.now_s()
+        valid_from = cert.not_valid_before_utc.timestamp()
+        if not valid_from <= now_s <= cert.not_valid_after_utc.timestamp():
+            raise legacy_rejected()
+        owner = self.certificate_user(cert)
+        if owner is None or owner.email.lower() != email.strip().lower():
+            raise legacy_rejected()
+        return owner
 
     def register_certificate(self, email: str, pem: str) -> str:
         """Register a PEM certificate for a user (control API); returns its fingerprint."""

@@ -5,9 +5,9 @@ Same resources and the same engine as ``/2/0``, rendered the v1.3 way:
 * no ``meta``/``status`` envelope — bare JSON arrays and objects;
 * workspaces carry their ID as ``guid``;
 * no tokens: every request carries ``Basic base64(email:password)`` or
-  ``AnaplanCertificate base64(email:PEM)``; the spec's ``settings.legacy_certificate_auth``
-  either accepts the certificate scheme or answers 401 "Auth scheme not supported -
-  AnaplanCertificate", as production now does (§3.3);
+  ``AnaplanCertificate base64(email:PEM)``, which the auth service checks (engine/auth.py); the
+  spec's ``settings.legacy_certificate_auth`` either accepts the certificate scheme or answers
+  401 "Auth scheme not supported - AnaplanCertificate", as production now does (§3.3);
 * task start answers a bare ``{"taskId"}``, the task list a bare array, status and cancel a bare
   task object.
 
@@ -17,17 +17,15 @@ texts Anaplan Connect 1.3 prints per status).
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 from urllib.parse import parse_qsl
 
-from cryptography import x509
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from pyanaplan.emulator.engine import catalog
+from pyanaplan.emulator.engine.auth import legacy_rejected
 from pyanaplan.emulator.engine.directory import User
 from pyanaplan.emulator.engine.errors import EmulatorError, not_found
 from pyanaplan.emulator.engine.tasks import KINDS
@@ -38,8 +36,6 @@ from pyanaplan.emulator.spec import ModelSpec
 
 ROOT = "/1/3"
 MODEL = ROOT + "/workspaces/{workspace_id}/models/{model_id}"
-CERT_REJECTED = "Auth scheme not supported - AnaplanCertificate"
-CREDENTIALS_REJECTED = "The user credentials supplied were not valid"
 
 
 def bare(payload: Any, status: int = 200) -> Response:
@@ -50,50 +46,16 @@ def bare(payload: Any, status: int = 200) -> Response:
 # ---- per-request credentials (§3.3) ------------------------------------------------------------
 
 
-def _rejected(message: str = CREDENTIALS_REJECTED) -> EmulatorError:
-    return EmulatorError(401, "UNAUTHORIZED", message)
-
-
-def _basic_user(request: Request, value: str) -> User:
-    """``Basic base64(email:password)`` on every request; the auth engine checks it."""
-    try:
-        return platform(request).auth.verify_basic(value)
-    except EmulatorError as exc:
-        raise _rejected() from exc
-
-
-def _certificate_user(request: Request, value: str) -> User:
-    """``AnaplanCertificate base64(email:PEM)``: the PEM must be registered for that email."""
-    plat = platform(request)
-    if plat.spec.settings.legacy_certificate_auth != "accept":
-        raise _rejected(CERT_REJECTED)
-    try:
-        decoded = base64.b64decode(value, validate=False).decode("utf-8")
-        email, sep, pem = decoded.partition(":")
-        cert = x509.load_pem_x509_certificate(pem.strip().encode()) if sep else None
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise _rejected() from exc
-    if cert is None:
-        raise _rejected()
-    now_s = plat.clock.now_s()
-    if not cert.not_valid_before_utc.timestamp() <= now_s <= cert.not_valid_after_utc.timestamp():
-        raise _rejected()
-    # The auth service's certificate registry decides who a certificate belongs to (§3.1.2).
-    owner = plat.auth.certificate_user(cert)
-    if owner is None or owner.email.lower() != email.strip().lower():
-        raise _rejected()
-    return owner
-
-
 async def legacy_user(request: Request) -> User:
     """The caller of a /1/3 route; 401 unless Basic or AnaplanCertificate identifies a user."""
     scheme, _, value = request.headers.get("authorization", "").strip().partition(" ")
     scheme = scheme.lower()  # schemes are case-insensitive (§9 item 2)
+    auth = platform(request).auth
     if scheme == "basic":
-        return await call(_basic_user, request, value.strip())
+        return await call(auth.legacy_basic_user, value.strip())
     if scheme == "anaplancertificate":
-        return await call(_certificate_user, request, value.strip())
-    raise _rejected()
+        return await call(auth.legacy_certificate_user, value.strip())
+    raise legacy_rejected()
 
 
 async def legacy_model(request: Request) -> tuple[User, ModelSpec]:
