@@ -178,7 +178,8 @@ async def _throttle(nbytes: int, bps: float | None) -> None:
 def _token_from_headers(scope: Scope) -> str | None:
     for key, value in scope.get("headers", []):
         if key.lower() == b"authorization":
-            parts = value.decode("latin-1").split(None, 1)
+            text: str = value.decode("latin-1")
+            parts = text.split(None, 1)
             if len(parts) == 2 and parts[0].lower() in ("anaplanauthtoken", "bearer"):
                 return parts[1].strip()
     return None

@@ -12,7 +12,8 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from pyanaplan.emulator.engine.directory import User
-from pyanaplan.emulator.engine.errors import EmulatorError, bad_request
+from pyanaplan.emulator.engine.errors import EmulatorError, bad_request, not_found
+from pyanaplan.emulator.engine.tasks import KINDS
 from pyanaplan.emulator.platform import Platform
 from pyanaplan.emulator.spec import ModelSpec
 
@@ -159,6 +160,14 @@ def parse_json(raw: bytes, *, required: bool = False) -> Any:
         return loads_strict(raw)
     except JSONBodyError as exc:
         raise bad_request(str(exc)) from exc
+
+
+def task_kind(request: Request) -> str:
+    """The ``{kind}`` of a task route: imports, exports, actions or processes; else 404."""
+    kind = str(request.path_params["kind"])
+    if kind not in KINDS:
+        raise not_found()
+    return kind
 
 
 def flag(request: Request, name: str) -> bool:

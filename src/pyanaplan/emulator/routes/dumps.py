@@ -5,19 +5,15 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pyanaplan.emulator.engine.errors import not_found
-from pyanaplan.emulator.engine.tasks import KINDS
 from pyanaplan.emulator.render import empty, model_schema, page, stream
-from pyanaplan.emulator.routes._common import api_model, call, model_routes, platform
+from pyanaplan.emulator.routes._common import api_model, call, model_routes, platform, task_kind
 
 TEXT = "text/plain"
 
 
 def _args(request: Request) -> tuple[str, str, str, str | None]:
     p = request.path_params
-    if p["kind"] not in KINDS:
-        raise not_found()
-    return p["kind"], p["object_id"], p["task_id"], p.get("nested_id")
+    return task_kind(request), p["object_id"], p["task_id"], p.get("nested_id")
 
 
 async def dump(request: Request) -> Response:

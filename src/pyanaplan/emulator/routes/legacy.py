@@ -28,9 +28,15 @@ from pyanaplan.emulator.engine import catalog
 from pyanaplan.emulator.engine.auth import legacy_rejected
 from pyanaplan.emulator.engine.directory import User
 from pyanaplan.emulator.engine.errors import EmulatorError, not_found
-from pyanaplan.emulator.engine.tasks import KINDS
 from pyanaplan.emulator.render import AnaplanJSON, empty, stream
-from pyanaplan.emulator.routes._common import call, parse_json, platform, read_body, read_json
+from pyanaplan.emulator.routes._common import (
+    call,
+    parse_json,
+    platform,
+    read_body,
+    read_json,
+    task_kind,
+)
 from pyanaplan.emulator.routes._uploads import receive_chunk, receive_whole
 from pyanaplan.emulator.spec import ModelSpec
 
@@ -64,13 +70,6 @@ async def legacy_model(request: Request) -> tuple[User, ModelSpec]:
     params = request.path_params
     model = platform(request).directory.model(user, params["model_id"], params["workspace_id"])
     return user, model
-
-
-def _kind(request: Request) -> str:
-    kind = str(request.path_params["kind"])
-    if kind not in KINDS:
-        raise not_found()
-    return kind
 
 
 # ---- workspaces and models ---------------------------------------------------------------------
@@ -221,13 +220,13 @@ _LISTERS = {
 
 async def list_objects(request: Request) -> Response:
     _, model = await legacy_model(request)
-    return bare(_LISTERS[_kind(request)](model))
+    return bare(_LISTERS[task_kind(request)](model))
 
 
 async def object_metadata(request: Request) -> Response:
     """Bare metadata: ``exports/{id}`` (§5), and the same for imports and processes."""
     _, model = await legacy_model(request)
-    kind, object_id = _kind(request), request.path_params["object_id"]
+    kind, object_id = task_kind(request), request.path_params["object_id"]
     data: dict[str, Any] | None
     if kind == "exports":
         data = await call(platform(request).model_data.export_metadata, model, object_id)
@@ -247,7 +246,7 @@ async def object_metadata(request: Request) -> Response:
 
 async def tasks_root(request: Request) -> Response:
     """``POST`` → bare ``{"taskId"}``; ``GET`` → bare array of task summaries (§5)."""
-    kind = _kind(request)
+    kind = task_kind(request)
     user, model = await legacy_model(request)
     tasks = platform(request).tasks
     object_id = request.path_params["object_id"]
@@ -284,7 +283,7 @@ def _form_fields(raw: bytes) -> dict[str, str] | None:
 
 async def task_item(request: Request) -> Response:
     """``GET`` → bare status; ``DELETE`` cancels and answers the bare status."""
-    kind = _kind(request)
+    kind = task_kind(request)
     user, model = await legacy_model(request)
     tasks = platform(request).tasks
     args = (kind, request.path_params["object_id"], request.path_params["task_id"])
@@ -295,7 +294,7 @@ async def task_item(request: Request) -> Response:
 
 def _dump_args(request: Request) -> tuple[str, str, str, str | None]:
     p = request.path_params
-    return _kind(request), p["object_id"], p["task_id"], p.get("nested_id")
+    return task_kind(request), p["object_id"], p["task_id"], p.get("nested_id")
 
 
 async def dump(request: Request) -> Response:

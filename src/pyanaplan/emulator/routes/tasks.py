@@ -13,24 +13,15 @@ from pyanaplan.emulator.routes._common import (
     platform,
     read_json,
     sort_tolerant,
+    task_kind,
 )
 
 TASK_SORT = {"creationDate": "creationTime", "creationTime": "creationTime"}
 
 
-def _kind(request: Request) -> str:
-    from pyanaplan.emulator.engine.errors import not_found
-    from pyanaplan.emulator.engine.tasks import KINDS
-
-    kind = request.path_params["kind"]
-    if kind not in KINDS:
-        raise not_found()
-    return kind
-
-
 async def tasks_root(request: Request) -> Response:
     """``POST`` starts a task (200 NOT_STARTED); ``GET`` lists them (paged, oldest first)."""
-    kind = _kind(request)
+    kind = task_kind(request)
     user, model = await api_model(request)
     tasks = platform(request).tasks
     object_id = request.path_params["object_id"]
@@ -45,7 +36,7 @@ async def tasks_root(request: Request) -> Response:
 
 async def task_item(request: Request) -> Response:
     """``GET`` status; ``DELETE`` cancels (CANCELLING or CANCELLED)."""
-    kind = _kind(request)
+    kind = task_kind(request)
     user, model = await api_model(request)
     tasks = platform(request).tasks
     args = (kind, request.path_params["object_id"], request.path_params["task_id"])
