@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 import shutil
@@ -150,12 +151,9 @@ class Emulator:
             task_step_s=self._task_step_s,
             oauth_interval_s=self._oauth_interval_s,
             control_token=self._control_token,
-            **(
-                {"export_chunk_bytes": self._export_chunk_bytes}
-                if self._export_chunk_bytes is not None
-                else {}
-            ),
         )
+        if self._export_chunk_bytes is not None:
+            settings = dataclasses.replace(settings, export_chunk_bytes=self._export_chunk_bytes)
         self.app = create_app(settings)
         ssl_kwargs: dict[str, Any] = {}
         if self.tls:
