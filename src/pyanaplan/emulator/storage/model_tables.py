@@ -53,7 +53,7 @@ def _tuple_cursor(conn: sqlite3.Connection) -> sqlite3.Cursor:
     return cursor
 
 
-def find_object_key(conn: sqlite3.Connection, model_id: str, object_id: str) -> int | None:
+def _object_key(conn: sqlite3.Connection, model_id: str, object_id: str) -> int | None:
     """The integer key of a model's list or module, or None if it was never stored."""
     row = conn.execute(
         "SELECT key FROM model_objects WHERE model_id = ? AND object_id = ?",
@@ -69,7 +69,15 @@ class _Table:
         self._conn = conn
         self._model_id = model_id
         self._object_id = object_id
-        self._key = find_object_key(conn, model_id, object_id)
+        self._key = _object_key(conn, model_id, object_id)
+
+    def _count(self, table: str, key_column: str) -> int:
+        if self._key is None:
+            return 0
+        row = self._conn.execute(
+            f"SELECT count(*) FROM {table} WHERE {key_column} = ?", (self._key,)
+        ).fetchone()
+        return int(row[0])
 
     def _write_key(self) -> int:
         """The key, created on first use (only writers call this, inside their transaction)."""
@@ -90,12 +98,7 @@ class ListItems(_Table):
 
     def count(self) -> int:
         """Number of items in the list."""
-        if self._key is None:
-            return 0
-        row = self._conn.execute(
-            "SELECT count(*) FROM list_items WHERE list_key = ?", (self._key,)
-        ).fetchone()
-        return int(row[0])
+        return self._count("list_items", "list_key")
 
     def find(self, value: str) -> ItemRef | None:
         """The item called ``value``, else the item coded ``value``, or None."""
@@ -262,12 +265,7 @@ class ModuleCells(_Table):
 
     def count(self) -> int:
         """Number of stored dimension combinations."""
-        if self._key is None:
-            return 0
-        row = self._conn.execute(
-            "SELECT count(*) FROM module_cells WHERE module_key = ?", (self._key,)
-        ).fetchone()
-        return int(row[0])
+        return self._count("module_cells", "module_key")
 
     def rows(self, *, dimensions: int, line_item_ids: Sequence[str]) -> Iterator[CellRow]:
         """Every stored combination with its item names and the given line items' values.

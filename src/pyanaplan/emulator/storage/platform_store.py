@@ -13,12 +13,16 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pyanaplan.emulator.storage.db import Database
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 Row = sqlite3.Row
+R = TypeVar("R", bound="DataclassInstance")
 
 
 @dataclass(frozen=True)
@@ -179,15 +183,7 @@ class PlatformStore:
         row = self._one("SELECT * FROM tokens WHERE token_value = ?", (token_value,))
         if row is None:
             return None
-        return TokenRecord(
-            token_value=row["token_value"],
-            token_id=row["token_id"],
-            refresh_token_id=row["refresh_token_id"],
-            user_id=row["user_id"],
-            kind=row["kind"],
-            expires_at_ms=row["expires_at_ms"],
-            revoked=bool(row["revoked"]),
-        )
+        return _record(TokenRecord, row, revoked=bool(row["revoked"]))
 
     def set_token_expiry(self, token_value: str, expires_at_ms: int) -> None:
         self._conn().execute(
@@ -216,13 +212,7 @@ class PlatformStore:
         row = self._one("SELECT * FROM oauth_refresh WHERE refresh_token = ?", (refresh_token,))
         if row is None:
             return None
-        return RefreshRecord(
-            refresh_token=row["refresh_token"],
-            user_id=row["user_id"],
-            client_id=row["client_id"],
-            scope=row["scope"],
-            revoked=bool(row["revoked"]),
-        )
+        return _record(RefreshRecord, row, revoked=bool(row["revoked"]))
 
     def revoke_refresh(self, refresh_token: str) -> None:
         self._conn().execute(
@@ -280,12 +270,7 @@ class PlatformStore:
         rows = self._all(
             "SELECT * FROM created_files WHERE model_id = ? ORDER BY file_id", (model_id,)
         )
-        return [
-            CreatedFile(
-                model_id=r["model_id"], file_id=r["file_id"], name=r["name"], owner_id=r["owner_id"]
-            )
-            for r in rows
-        ]
+        return [_record(CreatedFile, r) for r in rows]
 
     def created_file_id(self, model_id: str, owner_id: str, name: str) -> str | None:
         """The id of ``owner_id``'s created file called ``name`` (the lowest, if several)."""
@@ -310,14 +295,7 @@ class PlatformStore:
         )
         if row is None:
             return None
-        return ContentRecord(
-            model_id=row["model_id"],
-            file_id=row["file_id"],
-            user_id=row["user_id"],
-            requested_count=row["requested_count"],
-            completed=bool(row["completed"]),
-            updated_ms=row["updated_ms"],
-        )
+        return _record(ContentRecord, row, completed=bool(row["completed"]))
 
     def put_content(self, content: ContentRecord) -> None:
         """Insert or replace a user's content record of a file (its chunks stay)."""
@@ -361,7 +339,7 @@ class PlatformStore:
             " WHERE model_id = ? AND file_id = ? AND user_id = ? ORDER BY chunk_no",
             (model_id, file_id, user_id),
         )
-        return [ChunkRecord(chunk_no=r["chunk_no"], size=r["size"], blob=r["blob"]) for r in rows]
+        return [_record(ChunkRecord, r) for r in rows]
 
     def put_chunk(
         self, model_id: str, file_id: str, user_id: str, chunk: ChunkRecord
@@ -454,15 +432,7 @@ class PlatformStore:
         )
         if row is None:
             return None
-        return DumpRecord(
-            model_id=row["model_id"],
-            user_id=row["user_id"],
-            object_id=row["object_id"],
-            task_id=row["task_id"],
-            size=row["size"],
-            blob=row["blob"],
-            accessed_ms=row["accessed_ms"],
-        )
+        return _record(DumpRecord, row)
 
     def put_dump(self, dump: DumpRecord) -> str | None:
         """Store the dump of (user, object), replacing the previous one; returns the replaced
@@ -504,33 +474,21 @@ def _dumps(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
 
 
+def _record(cls: type[R], row: Row, **converted: Any) -> R:
+    """A ``cls`` from the row's columns of the same names; ``converted`` gives the fields whose
+    stored form differs (0/1 for booleans, JSON text)."""
+    columns = {f.name: row[f.name] for f in fields(cls) if f.name not in converted}
+    return cls(**columns, **converted)
+
+
 def _device(row: Row | None) -> DeviceRecord | None:
-    if row is None:
-        return None
-    return DeviceRecord(
-        device_code=row["device_code"],
-        user_code=row["user_code"],
-        client_id=row["client_id"],
-        scope=row["scope"],
-        expires_at_ms=row["expires_at_ms"],
-        state=row["state"],
-        user_id=row["user_id"],
-        last_poll_ms=row["last_poll_ms"],
-    )
+    return None if row is None else _record(DeviceRecord, row)
 
 
 def _task(row: Row) -> TaskRecord:
-    return TaskRecord(
-        task_id=row["task_id"],
-        model_id=row["model_id"],
-        kind=row["kind"],
-        object_id=row["object_id"],
-        user_id=row["user_id"],
-        state=row["state"],
-        progress=row["progress"],
-        current_step=row["current_step"],
-        creation_ms=row["creation_ms"],
+    return _record(
+        TaskRecord,
+        row,
         mapping=json.loads(row["mapping_json"]) if row["mapping_json"] else None,
         result=json.loads(row["result_json"]) if row["result_json"] else None,
-        cancelled_by=row["cancelled_by"],
     )
