@@ -44,7 +44,7 @@ DEFAULT_OAUTH_URL = "https://us1a.app.anaplan.com"
 
 @dataclass(frozen=True)
 class Region:
-    """The three origins of one Anaplan region (reference §1.1)."""
+    """The three origins of one Anaplan region (api-notes §1.1)."""
 
     name: str
     api_url: str
@@ -65,7 +65,7 @@ def _regional(name: str, prefix: str) -> Region:
     )
 
 
-# Reference §1.1: legacy regions share the default hosts; newer ones use {r}.<service>.anaplan.com;
+# api-notes §1.1: legacy regions share the default hosts; newer ones use {r}.<service>.anaplan.com;
 # Canada uses ca1a.*; Australia is irregular (api2/app2 hosts, auth and OAuth on the same host).
 REGIONS: dict[str, Region] = {
     **{r: _legacy(r) for r in ("us1", "us2", "us5", "us7", "eu1", "eu2", "eu4", "ap1")},

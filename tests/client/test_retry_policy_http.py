@@ -51,7 +51,7 @@ def test_503_is_retried(client: Client, emu: Any) -> None:
 
 
 def test_409_busy_is_retried_on_idempotent_requests_only(client: Client, emu: Any) -> None:
-    # A busy model answers 409 (reference §10.19): a GET may simply be asked again, a task
+    # A busy model answers 409 (api-notes §10.19): a GET may simply be asked again, a task
     # start may not (the server may already have queued it).
     expected = client.imports()
     emu.inject(path="*/imports", method="GET", status=409, times=2)

@@ -1,7 +1,7 @@
 """Hooks for running third-party clients, unmodified, against the emulator.
 
 Third-party clients hard-code Anaplan's hosts (anaplan-sdk calls `https://api.anaplan.com/2/0/…`
-and `https://auth.anaplan.com/token/authenticate`, reference §1.2). They are pointed at the emulator
+and `https://auth.anaplan.com/token/authenticate`, api-notes §1.2). They are pointed at the emulator
 through their own transport hook, never by patching them: `EmulatorTransport` rewrites those
 origins to the emulator's loopback origin and refuses everything else, so no test can leave the
 machine.
@@ -115,7 +115,7 @@ class AsyncEmulatorTransport(_Rewriter, httpx2.AsyncBaseTransport):
 
 
 def emulator_origins(emu) -> dict[str, str]:
-    """The hosts anaplan-sdk hard-codes (reference §1.1, §1.2) -> the emulator's origins."""
+    """The hosts anaplan-sdk hard-codes (api-notes §1.1, §1.2) -> the emulator's origins."""
     return {
         "api.anaplan.com": emu.api_url,
         "auth.anaplan.com": emu.auth_url,
@@ -145,7 +145,7 @@ class EmulatorTokenAuth(httpx2.Auth):
     def auth_flow(
         self, request: httpx2.Request
     ) -> Generator[httpx2.Request, httpx2.Response, None]:
-        """Add `Authorization: AnaplanAuthToken …` (reference §2.1)."""
+        """Add `Authorization: AnaplanAuthToken …` (api-notes §2.1)."""
         request.headers["Authorization"] = f"AnaplanAuthToken {self._token_value()}"
         yield request
 

@@ -243,9 +243,9 @@ def test_static_token_and_unknown_ids(emu, emulator_transport: EmulatorTransport
         timeout=10,
     )
     assert client.get_model().id == MODEL_ID
-    # 404s surface as the SDK's InvalidIdentifierException (reference §7: unknown IDs -> 404).
+    # 404s surface as the SDK's InvalidIdentifierException (api-notes §7: unknown IDs -> 404).
     with pytest.raises(InvalidIdentifierException):
-        client.get_model(MODEL_ID.lower())  # wrong case is unknown (§2.5)
+        client.get_model(MODEL_ID.lower())  # wrong case is unknown (api-notes §2.5)
     with pytest.raises(InvalidIdentifierException):
         client.get_file(113999999999)
 
@@ -272,7 +272,8 @@ def _assert_export_holds_our_sales(content: bytes) -> None:
 def test_small_pages_are_fetched_in_parallel_by_offset(
     emu, emulator_transport: EmulatorTransport
 ) -> None:
-    """The SDK pages with `limit`, then parallel `offset`s, trusting `meta.paging` (§2.7)."""
+    """The SDK pages with `limit`, then parallel `offset`s, trusting `meta.paging`
+    (api-notes §2.7)."""
     client = _sdk_client(emu, emulator_transport, page_size=1)
     assert [f.id for f in client.get_files()] == sorted(
         [REGIONS_FILE, PRODUCTS_FILE, SALES_FILE, SALES_EXPORT]

@@ -1,5 +1,5 @@
 """The article's v1.3 scripts (re-created in `article_scripts/`) run against the emulator unchanged
-but for the host: issue 2, item 9, and reference §5 / §9 item 43.
+but for the host: issue 2, item 9, and api-notes §5 / §9.43.
 """
 
 from __future__ import annotations
@@ -189,7 +189,8 @@ def test_wrong_password_is_rejected_on_every_script(
 
 
 def test_certificate_variant_of_the_scripts(emu, http: httpx2.Client) -> None:
-    """The article's certificate scripts send `AnaplanCertificate base64(user:PEM)` (§3.3)."""
+    """The article's certificate scripts send `AnaplanCertificate base64(user:PEM)`
+    (api-notes §3.3)."""
     pem = make_certificate(DEMO_USER)
     emu.register_certificate(DEMO_USER, pem)
     settings = ScriptSettings(

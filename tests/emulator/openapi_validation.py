@@ -17,9 +17,9 @@ OpenAPI 3.0 is not JSON Schema, so schemas are converted before validation:
 - `example`/`examples` are dropped (OpenAPI uses them as annotations, JSON Schema would not care,
   but `examples` must be a list there);
 - an Integration API 4xx that the OpenAPI documents without a body (or not at all) is checked
-  against its `ErrorResponse` schema, the one error envelope of reference §2.4;
+  against its `ErrorResponse` schema, the one error envelope of api-notes §2.4;
 - only the `uuid` format is checked: OpenAPI formats are annotations, and Anaplan's own
-  `date-time` values (`2017-09-07T08:05:37.000+0000`, §2.6) are not RFC 3339, so checking
+  `date-time` values (`2017-09-07T08:05:37.000+0000`, api-notes §2.6) are not RFC 3339, so checking
   `date-time` would test the schema, not the emulator.
 """
 
@@ -190,7 +190,7 @@ class OpenApiCatalog:
         """The operation for a concrete path; the most specific template wins.
 
         Model-scoped resources are the same under `/models/{m}/…` and
-        `/workspaces/{ws}/models/{m}/…` (reference §4), but the OpenAPI describes many of them in
+        `/workspaces/{ws}/models/{m}/…` (api-notes §4), but the OpenAPI describes many of them in
         one form only, so a path that matches nothing is retried in the other form.
         """
         found = self._match_exact(method, path)
@@ -235,7 +235,7 @@ class OpenApiCatalog:
         if media is not None and "schema" in media:
             return {**_convert(media["schema"]), "components": components}
         if op.document == _INTEGRATION and 400 <= status < 500:
-            # Every Integration API 4xx has the one ErrorResponse envelope (reference §2.4), but
+            # Every Integration API 4xx has the one ErrorResponse envelope (api-notes §2.4), but
             # many operations document their 4xx without a body; check those against it too.
             return {"$ref": "#/components/schemas/ErrorResponse", "components": components}
         raise NoSchemaError(f"{op.method} {op.template} {status}: no JSON schema")
@@ -296,7 +296,7 @@ class OpenApiCatalog:
     def validate_component(self, name: str, instance: Any) -> list[str]:
         """Validate against one Integration API component schema (e.g. `File`, `Task`).
 
-        Used for v1.3 bodies, which carry the v2 payloads without an envelope (reference §5).
+        Used for v1.3 bodies, which carry the v2 payloads without an envelope (api-notes §5).
 
         Returns:
             One message per violation, prefixed with its JSON pointer.

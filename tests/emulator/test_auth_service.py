@@ -1,4 +1,5 @@
-"""Auth service over HTTP (§3.1): Basic, CA certificate v1/v2, refresh, validate, logout, expiry."""
+"""Auth service over HTTP (api-notes §3.1): Basic, CA certificate v1/v2, refresh,
+validate, logout, expiry."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """More hostile and sloppy input (issue 2, "Bad input"), complementing test_bad_input.py: broken
 gzip, wrong-case IDs everywhere, odd file names, bad paging values, wrong methods, and the same on
-the legacy /1/3 tree. Always the documented envelope (reference §2.4), never a 500 or a traceback,
+the legacy /1/3 tree. Always the documented envelope (api-notes §2.4), never a 500 or a traceback,
 and the server keeps serving.
 """
 
@@ -21,7 +21,7 @@ LEGACY = f"/1/3/workspaces/{WS}/models/{MODEL}"
 
 
 def assert_envelope(response: httpx2.Response, status: int) -> dict[str, Any]:
-    """The §2.4 error body: status code and message, the request path, a timestamp."""
+    """The api-notes §2.4 error body: status code and message, the request path, a timestamp."""
     assert response.status_code == status, (response.request.url, response.text)
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
@@ -87,7 +87,8 @@ def test_wrong_case_ids_are_404_on_every_family(api: Api) -> None:
     ["..", "Ünïcødé Sales.csv", "name with spaces.csv", "semi;colon,comma.csv", "a..b..csv"],
 )
 def test_odd_file_names_create_a_private_file_or_are_refused(api: Api, name: str) -> None:
-    """POST to an unknown segment creates a file named after it (§4.5.1); never a crash."""
+    """POST to an unknown segment creates a file named after it
+    (api-notes §4.5.1); never a crash."""
     # Dots are escaped too, or the client would resolve ".." before sending (RFC 3986 §5.2.4).
     segment = quote(name, safe="").replace(".", "%2E")
     response = api.post(f"{BASE}/files/{segment}", json={"chunkCount": 1})
@@ -184,7 +185,7 @@ def test_legacy_unknown_routes_and_wrong_methods(raw: httpx2.Client) -> None:
     assert_envelope(raw.get(f"{LEGACY}/imports/{REGIONS_IMPORT}/nothing", headers=headers), 404)
     assert_envelope(raw.post("/1/3/workspaces/", headers=headers), 405)
     assert_envelope(raw.patch(f"{LEGACY}/files/{REGIONS_FILE}", headers=headers), 405)
-    # Credentials are checked before the resource is looked up (§7 "Auth/role order").
+    # Credentials are checked before the resource is looked up (api-notes §7 "Auth/role order").
     assert_envelope(raw.get(f"{LEGACY}/nothing-here", headers=legacy_basic("wrong")), 401)
 
 

@@ -61,7 +61,7 @@ def test_dump_replaced_by_next_failing_run(api: Api) -> None:
     second = failing_import(api)
     assert api.get(dump_url(first)).status_code == 404
     assert api.get(dump_url(second)).status_code == 200
-    # The old task still says a dump was available (§10 item 17).
+    # The old task still says a dump was available (api-notes §10.17).
     old = api.json_ok("GET", f"{BASE}/imports/{SALES_IMPORT}/tasks/{first}")["task"]
     assert old["result"]["failureDumpAvailable"] is True
 

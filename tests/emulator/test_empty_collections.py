@@ -2,8 +2,8 @@
 
 A process task's `result` in the OpenAPI examples (operation `getProcessTaskStatus`) has no
 `details`, and its `nestedResults` entries carry neither `details` nor `nestedResults`; file
-`chunks` are omitted when there are none (docs/api-notes.md §2.3, §4.5.5). A client that reads
-`details[0]` whenever the key exists crashed on the emulator's `"details": []`.
+`chunks` are omitted when there are none (docs/api-notes.md api-notes §2.3, §4.5.5). A client that
+reads `details[0]` whenever the key exists crashed on the emulator's `"details": []`.
 
 One scenario (run once per module) drives the auth service, OAuth, every bulk v2 area, the
 legacy `/1/3` tree and error envelopes, recording every JSON body. Then each empty collection

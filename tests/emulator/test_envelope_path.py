@@ -1,7 +1,7 @@
 """The error envelope's `path` is the path as requested, trailing slash included.
 
 Anaplan's 4xx/5xx body echoes the request path (`{"status":…,"path":…,"timestamp":…}`,
-OpenAPI `ErrorResponse`; docs/api-notes.md §2.4). The emulator serves `…/imports/` like
+OpenAPI `ErrorResponse`; docs/api-notes.md api-notes §2.4). The emulator serves `…/imports/` like
 `…/imports` (Postman's trailing slash), but that is routing, not what the client asked for: the
 envelope must not report a different path than the one the client sent.
 """

@@ -47,7 +47,7 @@ def test_chunked_upload_out_of_order_gzip_and_complete(api: Api) -> None:
     assert r.status_code == 200, r.text
     assert r.json()["file"]["id"] == REGIONS_FILE
     assert r.json()["file"]["chunkCount"] == -1
-    # After -1 and no chunks, the list omits the chunks key (§4.5.5).
+    # After -1 and no chunks, the list omits the chunks key (api-notes §4.5.5).
     listing = api.json_ok("GET", f"{BASE}/files/{REGIONS_FILE}/chunks")
     assert "chunks" not in listing and listing["meta"]["paging"]["totalSize"] == 0
     for n in (2, 0):

@@ -1,4 +1,4 @@
-"""The legacy Integration API v1.3 tree under `/1/3` (reference §5, §3.3, §9 item 43).
+"""The legacy Integration API v1.3 tree under `/1/3` (api-notes §5, §3.3, §9.43).
 
 v1.3 has no envelopes (bare arrays and objects), names the workspace ID `guid`, and authenticates
 every request with `Basic` or `AnaplanCertificate` instead of a token.
@@ -100,7 +100,8 @@ def test_models_files_and_actions_are_bare_arrays(http: httpx2.Client) -> None:
     by_id = {f["id"]: f for f in files}
     assert by_id[REGIONS_FILE]["name"] == "Regions.csv"
     assert by_id[REGIONS_FILE]["separator"] == ","
-    assert "separator" not in by_id[SALES_EXPORT]  # export outputs carry no CSV metadata (§4.4)
+    # export outputs carry no CSV metadata (api-notes §4.4)
+    assert "separator" not in by_id[SALES_EXPORT]
 
     imports = http.get(f"{M}/imports").json()
     assert {i["id"]: i["importDataSourceId"] for i in imports}[SALES_IMPORT] == SALES_FILE
@@ -175,7 +176,7 @@ def test_chunked_upload_list_download_complete_and_delete(http: httpx2.Client) -
     assert_bare(started.json())
     assert started.json()["id"] == REGIONS_FILE
     pieces = [b"Name,Code\n", b"Legacy North,LN\n", b"Legacy South,LS\n"]
-    for number in (2, 0, 1):  # any order (§4.5.2)
+    for number in (2, 0, 1):  # any order (api-notes §4.5.2)
         put = http.put(
             f"{M}/files/{REGIONS_FILE}/chunks/{number}",
             content=pieces[number],
@@ -241,7 +242,7 @@ def test_task_start_list_status_are_bare(http: httpx2.Client) -> None:
     upload(http, REGIONS_FILE, b"Name,Code\nLegacy East,LE\n")
     started = http.post(f"{M}/imports/{REGIONS_IMPORT}/tasks", json={"localeName": "en_US"})
     assert started.status_code == 200
-    assert list(started.json()) == ["taskId"]  # a bare {taskId} (§5)
+    assert list(started.json()) == ["taskId"]  # a bare {taskId} (api-notes §5)
     task_id = started.json()["taskId"]
     assert len(task_id) == 32 and task_id == task_id.upper()
 
@@ -314,7 +315,7 @@ def test_unknown_task_and_action_ids_are_404(http: httpx2.Client) -> None:
 def test_bare_bodies_have_the_v2_payload_shapes(
     http: httpx2.Client, catalog: OpenApiCatalog
 ) -> None:
-    """Without the envelope, each item is still the v2 object (§5): check them against the
+    """Without the envelope, each item is still the v2 object (api-notes §5): check them against the
     Integration API's component schemas."""
     upload(http, REGIONS_FILE, b"Name,Code\nShape,SH\n")
     task_id = http.post(f"{M}/imports/{REGIONS_IMPORT}/tasks", json={}).json()["taskId"]

@@ -1,4 +1,4 @@
-"""v1.3 `AnaplanCertificate base64(email:PEM)` authentication (reference §3.3).
+"""v1.3 `AnaplanCertificate base64(email:PEM)` authentication (api-notes §3.3).
 
 The scheme is configurable per spec (`settings.legacy_certificate_auth`): `accept` it, or answer
 401 "Auth scheme not supported - AnaplanCertificate" as production has done since 2022.

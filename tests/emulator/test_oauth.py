@@ -1,4 +1,5 @@
-"""OAuth device grant over HTTP (§3.2): pending, slow_down, approval, denial, expiry, rotation."""
+"""OAuth device grant over HTTP (api-notes §3.2): pending, slow_down, approval,
+denial, expiry, rotation."""
 
 from __future__ import annotations
 

@@ -113,7 +113,7 @@ def _auth_and_oauth(emu, http: httpx2.Client) -> str:
     emu.approve_device(device["user_code"])
     tokens = http.post("/oauth/token", json={**grant, "device_code": device["device_code"]}).json()
     refresh = {"grant_type": "refresh_token", "client_id": CLIENT_ID}
-    # The SDK sends form bodies, Postman JSON (reference §3.2): use both.
+    # The SDK sends form bodies, Postman JSON (api-notes §3.2): use both.
     http.post("/oauth/token", data={**refresh, "refresh_token": tokens["refresh_token"]})
     http.post("/oauth/token", json={**refresh, "refresh_token": tokens["refresh_token"]})  # rotated
     return token
@@ -172,7 +172,7 @@ def _catalog(http: httpx2.Client) -> None:
         http.get(f"{prefix}/imports/{SALES_IMPORT}")
         http.get(f"{prefix}/exports/{EXPORT}")
         http.get(f"{prefix}/processes/{PROCESS}", params={"showImportDataSource": "true"})
-    http.get(f"{M}/imports/")  # Postman's trailing slash (§4.6.1)
+    http.get(f"{M}/imports/")  # Postman's trailing slash (api-notes §4.6.1)
     http.get(f"{M}/exports/116999999999")  # unknown → 404
 
 

@@ -235,7 +235,7 @@ def api(
 def _start_tasks(kind: str, model: str, headers: dict[str, str]) -> list[tuple[str, str]]:
     """Start real tasks of one kind on the demo model; return their (owner id, task id) pairs.
 
-    Imports get two: a clean Regions run (no dump: `/dump` answers 204, reference §4.7) and a
+    Imports get two: a clean Regions run (no dump: `/dump` answers 204, api-notes §4.7) and a
     Sales run over rows it rejects, waited for so its failure dump exists.
     """
     owner_ids = {

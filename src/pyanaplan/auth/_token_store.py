@@ -1,6 +1,6 @@
 """Where OAuth refresh tokens live between runs (opt-in by using the device grant).
 
-Refresh tokens rotate (reference §3.2), so every refresh saves the new one. The file store keeps a
+Refresh tokens rotate (api-notes §3.2), so every refresh saves the new one. The file store keeps a
 JSON map in a 0600 file inside a 0700 directory; the keyring store is used when the `keyring`
 package is importable.
 """

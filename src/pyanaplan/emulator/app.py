@@ -59,7 +59,8 @@ async def _emulator_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    # Unknown routes are the same generic 404 as unknown objects; wrong verbs are 405 (§2.4).
+    # Unknown routes are the same generic 404 as unknown objects; wrong verbs are 405
+    # (api-notes §2.4).
     headers = dict(exc.headers or {})
     return generic_error(exc.status_code, request_path(request), headers=headers)
 

@@ -58,7 +58,7 @@ class FileLayout(Protocol):
 
 @dataclass(frozen=True)
 class CsvFormat:
-    """How a data source is laid out (the file metadata of §4.4)."""
+    """How a data source is laid out (the file metadata of api-notes §4.4)."""
 
     separator: str = ","
     delimiter: str = '"'
@@ -68,7 +68,7 @@ class CsvFormat:
 
     @classmethod
     def of(cls, file_spec: FileLayout) -> CsvFormat:
-        """Build from any object with the §4.4 attributes (e.g. a `FileSpec`)."""
+        """Build from any object with the api-notes §4.4 attributes (e.g. a `FileSpec`)."""
         return cls(
             separator=file_spec.separator,
             delimiter=file_spec.delimiter,

@@ -1,4 +1,5 @@
-"""Anaplan's envelopes in one place: §2.2 success, §2.4 errors, §3.1.6 auth service, §3.2 OAuth."""
+"""Anaplan's envelopes in one place:
+api-notes §2.2 success, §2.4 errors, §3.1.6 auth service, §3.2 OAuth."""
 
 from __future__ import annotations
 
@@ -73,7 +74,8 @@ def object_schema(obj: str) -> str:
 
 
 def model_schema(model_id: str, obj: str, *, listing: bool) -> str:
-    """Model-scoped schema URL; lists carry the odd double slash of official examples (§2.2)."""
+    """Model-scoped schema URL; lists carry the odd double slash of official examples
+    (api-notes §2.2)."""
     slash = "//" if listing else "/"
     return f"{SCHEMA_HOST}{slash}2/0/models/{model_id}/objects/{obj}"
 
@@ -102,7 +104,8 @@ def parse_int(request: Request, name: str, default: int) -> int:
 
 
 def page(request: Request, key: str, items: list[Any], schema: str) -> Response:
-    """A paged list (§2.2, §2.7): offset/limit (max 5000, silently capped), next/previous links."""
+    """A paged list (api-notes §2.2, §2.7): offset/limit (max 5000, silently
+    capped), next/previous links."""
     offset = parse_int(request, "offset", 0)
     limit = min(parse_int(request, "limit", MAX_PAGE) or MAX_PAGE, MAX_PAGE)
     chunk = items[offset : offset + limit]
@@ -129,7 +132,7 @@ def page(request: Request, key: str, items: list[Any], schema: str) -> Response:
 
 
 def timestamp() -> str:
-    """RFC 3339 UTC with nanoseconds, as in §2.4 (``…12.198115662Z``)."""
+    """RFC 3339 UTC with nanoseconds, as in api-notes §2.4 (``…12.198115662Z``)."""
     now = datetime.now(tz=UTC)
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond:06d}000Z"
 
@@ -138,13 +141,13 @@ def request_path(request: Request) -> str:
     """The path as the client sent it, for the error envelope's ``path``.
 
     ``…/imports/`` is routed as ``…/imports``, but Anaplan echoes the request path (api-notes
-    §2.4; OpenAPI ``ErrorResponse``), so the envelope keeps the slash the client sent.
+    api-notes §2.4; OpenAPI ``ErrorResponse``), so the envelope keeps the slash the client sent.
     """
     return str(request.scope.get(REQUESTED_PATH) or request.url.path)
 
 
 def error_body(status: int, message: str, path: str) -> dict[str, Any]:
-    """The Integration API 4xx/5xx body (§2.4)."""
+    """The Integration API 4xx/5xx body (api-notes §2.4)."""
     return {"status": {"code": status, "message": message}, "path": path, "timestamp": timestamp()}
 
 
@@ -182,5 +185,6 @@ def stream(pieces: Iterator[bytes], size: int, media_type: str) -> Response:
 
 
 def empty(status: int) -> Response:
-    """A body-less response with no Content-Type (chunk PUT 204 is like that live, §4.5.2)."""
+    """A body-less response with no Content-Type (chunk PUT 204 is like that live,
+    api-notes §4.5.2)."""
     return Response(status_code=status)

@@ -20,9 +20,10 @@ class EmulatorSettings:
         data_dir: where SQLite files and blobs live (survives restarts).
         spec: a loaded spec object; when None, ``spec_path`` (or the demo spec) is loaded.
         spec_path: YAML spec file; None means the packaged demo spec.
-        token_ttl_s: auth-service and OAuth token lifetime (35 min like the service, §3.1.7).
-        max_chunk_bytes: uncompressed chunk limit (50 MiB; §7 says 50 MB).
-        dump_chunk_bytes: dump chunk size (≤ 10 MB, §4.7.1).
+        token_ttl_s: auth-service and OAuth token lifetime (35 min like the service,
+            api-notes §3.1.7).
+        max_chunk_bytes: uncompressed chunk limit (50 MiB; api-notes §7 says 50 MB).
+        dump_chunk_bytes: dump chunk size (≤ 10 MB, api-notes §4.7.1).
         export_chunk_bytes: export output chunk size.
         max_json_bytes: limit for JSON request bodies.
         task_steps: default progress steps per task (spec ``settings.task_steps`` when None).

@@ -1,6 +1,6 @@
 """Turn HTTP responses and httpx2 exceptions into pyanaplan errors — the only place that does.
 
-Three error body shapes exist (reference §2.4, §3.1.6, §3.2): the Integration API envelope
+Three error body shapes exist (api-notes §2.4, §3.1.6, §3.2): the Integration API envelope
 `{"status": {"code", "message"}, "path", "timestamp"}`, the auth service's
 `{"status": "FAILURE_…", "statusMessage"}` and OAuth's `{"error", "error_description"}`. Bodies may
 also be empty or not JSON (401 on the Integration API has no documented body).
@@ -80,7 +80,7 @@ def _error_class(status: int) -> type[APIError]:
         return AuthenticationError
     if status == 403:
         return PermissionDeniedError
-    if status in (404, 410):  # §4.7.1: treat 404 and 410 alike
+    if status in (404, 410):  # api-notes §4.7.1: treat 404 and 410 alike
         return NotFoundError
     if status in (409, 422, 423):
         return ConflictError

@@ -1,6 +1,6 @@
 """Tolerant pydantic base: extra fields kept, camelCase aliases, IDs as strings.
 
-Anaplan adds fields and enum values without notice (reference §10.4, §10.21), so models never
+Anaplan adds fields and enum values without notice (api-notes §10.4, §10.21), so models never
 reject unknown keys or values: enums are plain strings and missing optional keys default.
 """
 
@@ -15,7 +15,7 @@ __all__ = ["AnaplanModel", "Id", "OptionalId", "payload"]
 
 
 def _id(value: Any) -> Any:
-    # IDs are strings (§2.5); some sources send numbers. Never go through float.
+    # IDs are strings (api-notes §2.5); some sources send numbers. Never go through float.
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):

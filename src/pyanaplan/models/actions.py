@@ -1,4 +1,4 @@
-"""Imports, exports, actions and processes, with their metadata (reference §4.6.1, §4.6.2).
+"""Imports, exports, actions and processes, with their metadata (api-notes §4.6.1, §4.6.2).
 
 Type fields (`import_type`, `export_type`, `action_type`, `layout`, …) are plain strings so new
 values Anaplan adds are kept rather than rejected.
@@ -37,7 +37,7 @@ class Import(AnaplanModel):
 
 
 class Export(AnaplanModel):
-    """An export definition; its output file has the same ID (§2.5)."""
+    """An export definition; its output file has the same ID (api-notes §2.5)."""
 
     id: Id
     name: str = ""

@@ -1,4 +1,4 @@
-"""Tolerant model of a failure-dump chunk list entry (reference §4.7)."""
+"""Tolerant model of a failure-dump chunk list entry (api-notes §4.7)."""
 
 from __future__ import annotations
 

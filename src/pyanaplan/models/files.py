@@ -1,4 +1,4 @@
-"""Files and chunks (reference §4.4, §4.5)."""
+"""Files and chunks (api-notes §4.4, §4.5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Models and model status (reference §4.3)."""
+"""Models and model status (api-notes §4.3)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ class Model(AnaplanModel):
 
 
 class ModelStatus(AnaplanModel):
-    """Model status (`requestStatus`). Live GET returns it bare, the docs enveloped (§4.3.4).
+    """Model status (`requestStatus`). Live GET returns it bare, the docs enveloped
+    (api-notes §4.3.4).
 
     `progress` is -1.0 when idle; `current_step` is e.g. "Open", "Closed", "Processing ...".
     """

@@ -1,7 +1,8 @@
-"""Tolerant models of task payloads: start, status, list and cancel (reference §4.6.3–§4.6.6).
+"""Tolerant models of task payloads: start, status, list and cancel (api-notes §4.6.3–§4.6.6).
 
 Task states are kept as plain strings: Anaplan documents NOT_STARTED, IN_PROGRESS, COMPLETE,
-CANCELLING and CANCELLED, and other clients broke when a value they did not know appeared (§10.2).
+CANCELLING and CANCELLED, and other clients broke when a value they did not know appeared
+(api-notes §10.2).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ __all__ = ["TaskDetail", "TaskResultPayload", "TaskStatus", "TaskSummary", "task
 
 
 def _epoch_ms(value: Any) -> Any:
-    # creationTime is epoch milliseconds (§2.6); tolerate strings and floats.
+    # creationTime is epoch milliseconds (api-notes §2.6); tolerate strings and floats.
     if value is None or value == "":
         return None
     try:
@@ -26,7 +27,7 @@ def _epoch_ms(value: Any) -> Any:
 
 
 def _progress(value: Any) -> Any:
-    # `1` or `1.0` (§10.23); anything unparseable reads as 0.
+    # `1` or `1.0` (api-notes §10.23); anything unparseable reads as 0.
     try:
         return float(value)
     except (TypeError, ValueError):
@@ -53,7 +54,8 @@ Flag = Annotated[bool, BeforeValidator(_bool)]
 
 
 class TaskDetail(AnaplanModel):
-    """One `result.details[]` entry: `values` are key, value, key, value … pairs (§4.6.4)."""
+    """One `result.details[]` entry: `values` are key, value, key, value … pairs
+    (api-notes §4.6.4)."""
 
     type: str = ""
     local_message_text: str | None = ""
@@ -90,6 +92,7 @@ class TaskStatus(TaskSummary):
 
 
 def task_payload(body: Any) -> dict[str, Any]:
-    """The task object of a response: `task` in the v2 envelope, else the bare body (§10.3)."""
+    """The task object of a response: `task` in the v2 envelope, else the bare body
+    (api-notes §10.3)."""
     found = payload(body, "task")
     return found if isinstance(found, dict) else {}

@@ -1,4 +1,4 @@
-"""Users (reference §4.1)."""
+"""Users (api-notes §4.1)."""
 
 from __future__ import annotations
 

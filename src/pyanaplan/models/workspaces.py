@@ -1,4 +1,4 @@
-"""Workspaces (reference §4.2)."""
+"""Workspaces (api-notes §4.2)."""
 
 from __future__ import annotations
 

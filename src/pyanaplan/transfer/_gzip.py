@@ -1,4 +1,4 @@
-"""Per-chunk gzip (reference §4.5.2: `Content-Type: application/x-gzip`, the server gunzips).
+"""Per-chunk gzip (api-notes §4.5.2: `Content-Type: application/x-gzip`, the server gunzips).
 
 python-isal (Intel ISA-L) is used when it is installed, for levels 0–3 (the levels it has): at
 level 1 it is several times faster than zlib and compresses CSV a little better. Other levels, and

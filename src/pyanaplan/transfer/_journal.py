@@ -7,9 +7,9 @@ the chunks done and a digest of each acknowledged chunk's source bytes (a rerun 
 chunk anyway and re-sends any whose bytes changed: size, mtime and the edge fingerprint miss an
 edit in the middle of a file whose mtime was kept, e.g. by `cp -p` or `rsync -t`). A journal that
 does not match the current source and settings, or that is older than the server keeps an open
-upload (48 h, §10.15), is thrown away. Files are written atomically (temporary file + rename,
-mode 0600) so a crash at any instant leaves either the old or the new state, never a torn one.
-Nothing secret goes in: ids, sizes, hashes and chunk numbers only.
+upload (48 h, api-notes §10.15), is thrown away. Files are written atomically (temporary file +
+rename, mode 0600) so a crash at any instant leaves either the old or the new state, never a torn
+one. Nothing secret goes in: ids, sizes, hashes and chunk numbers only.
 
 Downloads (`DownloadJournal`): a sidecar next to `<target>.part`, kept only for content whose
 version the caller can prove unchanged on a rerun (see the class docstring).
@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 _DOWNLOAD_VERSION = 2
 # Version 2 added the per-chunk digests; version 1 upload journals are discarded (sent again).
 _UPLOAD_VERSION = 2
-#: Uploaded content lives 48 h on the server (§4.4); resume state older than that is useless.
+#: Uploaded content lives 48 h on the server (api-notes §4.4); resume state
+#: older than that is useless.
 JOURNAL_MAX_AGE_S = 47 * 3600
 # Fixed size of a download record, written in place (see DownloadJournal).
 _RECORD_SIZE = 2048

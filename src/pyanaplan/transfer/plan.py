@@ -1,7 +1,7 @@
 """Pure chunk planning for uploads: how a source of known size is cut into chunks.
 
 Anaplan wants chunks of 1–50 MB of *uncompressed* data and at most 1,000 chunks per file
-(reference §4.5.1, §7, §10.14). "MB" is ambiguous in the sources (Anaplan Connect multiplies by
+(api-notes §4.5.1, §7, §10.14). "MB" is ambiguous in the sources (Anaplan Connect multiplies by
 1,000,000, other clients by 1024²), so both bounds take the stricter reading:
 
 * the smallest regular chunk is 1 MiB (1,048,576 bytes) — above 1 MB either way;
@@ -42,7 +42,7 @@ MIB = 1024 * 1024
 MIN_CHUNK_SIZE = MIB
 #: Largest chunk, uncompressed (50 MB decimal, the stricter reading).
 MAX_CHUNK_SIZE = 50_000_000
-#: Most chunks one file may have (§4.5.1).
+#: Most chunks one file may have (api-notes §4.5.1).
 MAX_CHUNKS = 1000
 #: Default chunk size. 10 MiB keeps per-chunk memory small (only in-flight chunks are held) while
 #: keeping per-request overhead negligible; to be confirmed by `make bench` (issue 5).
@@ -56,8 +56,8 @@ MAX_CONCURRENCY = 16
 DEFAULT_DOWNLOAD_CONCURRENCY = 3
 #: Default gzip level: level 1 compresses CSV nearly as well as 9 at many times the speed.
 DEFAULT_COMPRESS_LEVEL = 1
-#: Sources of at most this many bytes go up in one uncompressed PUT (§4.5.4: the docs recommend it
-#: under 1 MB, and a single-shot PUT must not be gzipped, §10.14).
+#: Sources of at most this many bytes go up in one uncompressed PUT (api-notes §4.5.4: the docs
+#: recommend it under 1 MB, and a single-shot PUT must not be gzipped, api-notes §10.14).
 SINGLE_PUT_MAX = MIB
 
 #: `last_separator(start, end)` -> offset of the last record-separator byte in `[start, end)`,
@@ -120,8 +120,8 @@ def plan_upload(
     The chunk size grows when `size / chunk_size` would need more than `max_chunks` chunks.
     With `last_separator`, each chunk but the last ends just after the last record separator in
     its window, so chunks hold whole rows; a row longer than a whole chunk is cut where the window
-    ends (the server treats the file as the plain concatenation of chunks, §4.5.2, so the data stays
-    intact either way).
+    ends (the server treats the file as the plain concatenation of chunks, api-notes §4.5.2, so the
+    data stays intact either way).
 
     Args:
         size: Source size in bytes (>= 0).

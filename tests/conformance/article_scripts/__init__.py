@@ -1,5 +1,5 @@
 """Re-creations of the request patterns of the v1.3 example scripts from the community article
-"Using Python 3 with the Anaplan API" (reference §5, §3.3, source key [SCR13]).
+"Using Python 3 with the Anaplan API" (api-notes §5, §3.3).
 
 Written from the article's description of what those scripts send and read, not copied: each
 module mirrors one script (getWorkspaces, getModels, getFiles, chunkUpload, Import, importStatus,

@@ -40,12 +40,13 @@ class ScriptSettings:
 
 
 def basic_header(user: str, password: str) -> str:
-    """`Basic base64(user:password)`, as the basic-auth scripts build it (§3.3)."""
+    """`Basic base64(user:password)`, as the basic-auth scripts build it (api-notes §3.3)."""
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 def certificate_header(user: str, certificate_pem: str) -> str:
-    """`AnaplanCertificate base64(user:PEM text)`, as the certificate scripts build it (§3.3)."""
+    """`AnaplanCertificate base64(user:PEM text)`, as the certificate scripts build it
+    (api-notes §3.3)."""
     return "AnaplanCertificate " + base64.b64encode(f"{user}:{certificate_pem}".encode()).decode()
 
 

@@ -1,4 +1,4 @@
-"""The one request the Import, Export and Process scripts share: start a task (§5)."""
+"""The one request the Import, Export and Process scripts share: start a task (api-notes §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""chunkUpload: announce an upload with the file object, PUT raw chunks, then complete (§5).
+"""chunkUpload: announce an upload with the file object, PUT raw chunks, then complete
+(api-notes §5).
 
 The script sends the whole file object with `chunkCount: -1`, uploads fixed-size uncompressed
 chunks as `application/octet-stream` in order, and posts the object again to `/complete`.

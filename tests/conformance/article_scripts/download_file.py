@@ -1,4 +1,5 @@
-"""downloadFile: list a file's chunks, GET each with `Accept: application/octet-stream` (§4.5.6)."""
+"""downloadFile: list a file's chunks, GET each with `Accept: application/octet-stream`
+(api-notes §4.5.6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""getFiles: list the model's files; the script iterates `f['id']` and `f['name']` (§5)."""
+"""getFiles: list the model's files; the script iterates `f['id']` and `f['name']`
+(api-notes §5)."""
 
 from __future__ import annotations
 

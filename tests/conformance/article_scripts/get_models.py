@@ -1,4 +1,5 @@
-"""getModels: list the models of the workspace `wGuid` (bare array of `{id, name}`, §5)."""
+"""getModels: list the models of the workspace `wGuid` (bare array of `{id, name}`,
+api-notes §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""getWorkspaces: list the workspaces the user can see (bare array of `{guid, name}`, §5)."""
+"""getWorkspaces: list the workspaces the user can see (bare array of `{guid, name}`,
+api-notes §5)."""
 
 from __future__ import annotations
 

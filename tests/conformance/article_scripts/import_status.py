@@ -2,7 +2,7 @@
 
 The script lists the tasks (a bare array it iterates as `x['taskId']`), takes the last one, reads
 `f2['taskState']` and `f2['result']['failureDumpAvailable']` from the bare status object, and on a
-failure downloads `…/tasks/{taskId}/dump` (§5, [SCR13]).
+failure downloads `…/tasks/{taskId}/dump` (api-notes §5).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """processStatus: read the newest process task and fetch each failed import's dump.
 
 For every `result.nestedResults[]` entry with `failureDumpAvailable`, the script downloads
-`…/processes/{id}/tasks/{taskId}/dumps/{objectId}` (§4.7.2, §5, [SCR13]).
+`…/processes/{id}/tasks/{taskId}/dumps/{objectId}` (api-notes §4.7.2, §5).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Catalog: API-shaped listings and metadata (reference §4.6.1-4.6.2)."""
+"""Catalog: API-shaped listings and metadata (api-notes §4.6.1-4.6.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Mapping parameters for task starts (reference §4.6.3)."""
+"""Mapping parameters for task starts (api-notes §4.6.3)."""
 
 from __future__ import annotations
 

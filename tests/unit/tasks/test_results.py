@@ -1,4 +1,4 @@
-"""Parsing task status payloads into TaskResult (reference §4.6.4, §10.1)."""
+"""Parsing task status payloads into TaskResult (api-notes §4.6.4, §10.1)."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def test_process_nested_results_are_walked() -> None:
         "taskState": "COMPLETE",
         "currentStep": "Complete.",
         "result": {
-            "successful": True,  # the server may say true while a step failed (§10.1)
+            "successful": True,  # the server may say true while a step failed (api-notes §10.1)
             "failureDumpAvailable": False,
             "objectId": "118000000001",
             "nestedResults": [

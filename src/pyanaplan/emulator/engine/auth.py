@@ -1,7 +1,8 @@
-"""Tokens (auth service §3.1), CA-certificate sign-in, and the OAuth device grant (§3.2).
+"""Tokens (auth service api-notes §3.1), CA-certificate sign-in, and the OAuth device grant
+(api-notes §3.2).
 
 The legacy /1/3 tree has no tokens: each of its requests is signed in here too, with Basic
-credentials or an ``AnaplanCertificate`` header (§3.3), and refused in v1.3's words.
+credentials or an ``AnaplanCertificate`` header (api-notes §3.3), and refused in v1.3's words.
 
 Errors carry the auth service's codes (``FAILURE_BAD_CREDENTIAL``/``FAILURE_BAD_HEADER``) or OAuth's
 (``authorization_pending`` …); `render.py` picks the envelope by path. Token values, passwords and
@@ -38,7 +39,7 @@ BAD_CREDENTIAL = "FAILURE_BAD_CREDENTIAL"
 BAD_HEADER = "FAILURE_BAD_HEADER"
 LEGACY_CERT_REJECTED = "Auth scheme not supported - AnaplanCertificate"
 LEGACY_CREDENTIALS_REJECTED = "The user credentials supplied were not valid"
-V2_WINDOW_S = 300.0  # ±5 min freshness for encodedDataFormat v2 (§3.1.2)
+V2_WINDOW_S = 300.0  # ±5 min freshness for encodedDataFormat v2 (api-notes §3.1.2)
 DEVICE_CODE_TTL_S = 900
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 
@@ -54,7 +55,7 @@ def bad_header(status: int = 401) -> EmulatorError:
 
 
 def legacy_rejected(message: str = LEGACY_CREDENTIALS_REJECTED) -> EmulatorError:
-    """A /1/3 request that does not sign in: 401 with the platform's envelope (§3.3)."""
+    """A /1/3 request that does not sign in: 401 with the platform's envelope (api-notes §3.3)."""
     return EmulatorError(401, "UNAUTHORIZED", message)
 
 
@@ -85,7 +86,8 @@ def load_certificate_text(text_or_path: str) -> x509.Certificate:
 
 
 def parse_certificate_header(value: str) -> x509.Certificate:
-    """``CACertificate`` header value: base64 of PEM text, or base64 DER (§3.1.2 — accept both)."""
+    """``CACertificate`` header value: base64 of PEM text, or base64 DER
+    (api-notes §3.1.2 — accept both)."""
     try:
         decoded = base64.b64decode(value.strip(), validate=False)
         if decoded.lstrip().startswith(b"-----BEGIN"):
@@ -166,7 +168,7 @@ class AuthService:
     def verify_basic(self, credentials_b64: str) -> User:
         """The user named by ``base64(email:password)``, checked in constant time; no token issued.
 
-        The legacy /1/3 tree authenticates every request this way (§3.3).
+        The legacy /1/3 tree authenticates every request this way (api-notes §3.3).
         """
         try:
             decoded = base64.b64decode(credentials_b64.strip(), validate=True).decode("utf-8")
@@ -181,7 +183,7 @@ class AuthService:
         return user
 
     def authenticate_certificate(self, header_value: str, body: Any) -> dict[str, Any]:
-        """CA-certificate sign-in (§3.1.2): SHA512withRSA over decoded ``encodedData``."""
+        """CA-certificate sign-in (api-notes §3.1.2): SHA512withRSA over decoded ``encodedData``."""
         cert = parse_certificate_header(header_value)
         if not isinstance(body, dict):
             raise bad_credential("Invalid request body.")
@@ -217,7 +219,7 @@ class AuthService:
 
     def _check_v2_timestamp(self, data: bytes, now_s: float) -> None:
         # The 8-byte big-endian prefix is seconds in the official example and ms in one client
-        # (§3.1.2 "Timestamp unit disagreement"), so accept either within the window.
+        # (api-notes §3.1.2 "Timestamp unit disagreement"), so accept either within the window.
         if len(data) < 9:
             raise bad_credential("Invalid v2 encoded data.")
         stamp = int.from_bytes(data[:8], "big")
@@ -231,7 +233,7 @@ class AuthService:
         user_id = self._spec_certs.get(fp) or self.store.certificate_owner(fp)
         return self.directory.user_by_id(user_id) if user_id else None
 
-    # ---- the legacy /1/3 tree: credentials on every request (§3.3) ---------------------------
+    # ---- the legacy /1/3 tree: credentials on every request (api-notes §3.3) ---------------------
     def legacy_basic_user(self, credentials_b64: str) -> User:
         """``Authorization: Basic base64(email:password)`` on a /1/3 request.
 
@@ -298,7 +300,7 @@ class AuthService:
         return self.directory.user_by_id(token.user_id) if token else None
 
     def refresh(self, token_value: str) -> dict[str, Any]:
-        """Same token value, later expiry (live behaviour, §3.1.3)."""
+        """Same token value, later expiry (live behaviour, api-notes §3.1.3)."""
         token = self._live_token(token_value)
         if token is None:
             raise bad_credential("Token is invalid or expired.")
@@ -312,7 +314,8 @@ class AuthService:
         }
 
     def validate(self, token_value: str) -> dict[str, Any]:
-        """``tokenInfo`` + ``userInfo`` for a live token (§3.1.4); OAuth access tokens too."""
+        """``tokenInfo`` + ``userInfo`` for a live token (api-notes §3.1.4);
+        OAuth access tokens too."""
         token = self._live_token(token_value)
         user = self.directory.user_by_id(token.user_id) if token else None
         if token is None or user is None:
@@ -327,7 +330,7 @@ class AuthService:
         }
 
     def logout(self, token_value: str) -> None:
-        """Kill the token at once (§3.1.5)."""
+        """Kill the token at once (api-notes §3.1.5)."""
         if self._live_token(token_value) is None:
             raise bad_credential("Token is invalid or expired.")
         self.store.revoke_token(token_value)
@@ -336,7 +339,7 @@ class AuthService:
         """Fault injection: the token dies as if it had expired."""
         self.store.revoke_token(token_value)
 
-    # ---- OAuth device grant (§3.2) ------------------------------------------------------------
+    # ---- OAuth device grant (api-notes §3.2) -----------------------------------------------------
     def device_code(self, client_id: str, scope: str, origin: str) -> dict[str, Any]:
         """Start a device grant; auto-approved for the first user when the spec says so."""
         if not client_id:
@@ -434,7 +437,8 @@ class AuthService:
         found = self.store.refresh_token(refresh_token) if refresh_token else None
         if found is None or found.revoked:
             raise EmulatorError(400, "invalid_grant", "Invalid refresh token")
-        self.store.revoke_refresh(refresh_token)  # rotation: the old refresh token dies (§3.2)
+        # rotation: the old refresh token dies (api-notes §3.2)
+        self.store.revoke_refresh(refresh_token)
         user = self.directory.user_by_id(found.user_id)
         if user is None:
             raise EmulatorError(400, "invalid_grant", "Unknown user")
@@ -443,7 +447,7 @@ class AuthService:
     def _oauth_tokens(self, user: User, client_id: str, scope: str) -> dict[str, Any]:
         info = self._issue(user, kind="oauth")
         refresh = secrets.token_urlsafe(48)
-        # Live drops the `profile` scope silently (§3.2).
+        # Live drops the `profile` scope silently (api-notes §3.2).
         kept = " ".join(s for s in scope.split() if s != "profile") or "openid email offline_access"
         self.store.insert_refresh(
             RefreshRecord(

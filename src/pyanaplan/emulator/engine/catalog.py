@@ -1,14 +1,15 @@
-"""Import, export, action and process definitions rendered as API dicts (reference §4.6.1-4.6.2).
+"""Import, export, action and process definitions rendered as API dicts (api-notes §4.6.1-4.6.2).
 
 Listing functions return the entries of the ``imports``/``exports``/``actions``/``processes``
 arrays in spec order (routes page and sort them). Metadata functions return the *content* of the
 ``importMetadata``/``exportMetadata``/``processMetadata`` key, or None for an unknown ID (the route
-decides the status: §4.6.2 notes a made-up import ID gives 500 live).
+decides the status: api-notes §4.6.2 notes a made-up import ID gives 500 live).
 
 Files: `file_entries` returns the model's data-source `FileSpec` objects (typed attributes id,
 name, separator, delimiter, encoding, header_row, first_data_row, format, default_content;
-``api_dict()`` renders the §4.4 entry without ``chunkCount``), and `export_file_entries` the
-export output files (ID = export ID, §2.5), which carry no delimiter/encoding/format/separator.
+``api_dict()`` renders the api-notes §4.4 entry without ``chunkCount``), and `export_file_entries`
+the export output files (ID = export ID, api-notes §2.5), which carry no
+delimiter/encoding/format/separator.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def import_metadata(model_spec: ModelSpec, import_id: str) -> dict[str, Any] | N
 
 
 def list_exports(model_spec: ModelSpec) -> list[dict[str, Any]]:
-    """``exports[]`` entries: id, name, exportType, exportFormat, encoding, layout (§4.6.1)."""
+    """``exports[]`` entries: id, name, exportType, exportFormat, encoding, layout
+    (api-notes §4.6.1)."""
     return [_export_entry(exp) for exp in model_spec.exports]
 
 
@@ -131,7 +133,7 @@ def file_entries(model_spec: ModelSpec) -> list[FileSpec]:
 
 
 def export_file_entries(model_spec: ModelSpec) -> list[dict[str, Any]]:
-    """The export output files' listing entries without ``chunkCount`` (§4.4)."""
+    """The export output files' listing entries without ``chunkCount`` (api-notes §4.4)."""
     return [
         {"id": exp.id, "name": exp.name, "firstDataRow": 0, "headerRow": 0}
         for exp in model_spec.exports

@@ -1,8 +1,8 @@
-"""Delete-by-selection actions: remove the list items a selection picks (reference §4.6.1).
+"""Delete-by-selection actions: remove the list items a selection picks (api-notes §4.6.1).
 
 The selection is the spec's ``where: {property, equals}`` (a list property, or ``name``/``code``).
 The items' cells in every module are removed with them, and items of other lists that had one of
-them as parent lose that parent. Deletion actions never produce dumps (§4.7.2).
+them as parent lose that parent. Deletion actions never produce dumps (api-notes §4.7.2).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Users, workspaces and models from the spec, and who may see what.
 
 A user sees only the workspaces they are a member of and the models in them; anything else is the
-generic 404 (NO-ACCESS is masked as 404, never 403 — reference §7). IDs are compared exactly, so a
-wrong-case ID is also a 404 (§2.5).
+generic 404 (NO-ACCESS is masked as 404, never 403 — api-notes §7). IDs are compared exactly, so a
+wrong-case ID is also a 404 (api-notes §2.5).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pyanaplan.emulator.spec import ModelSpec, Spec, WorkspaceSpec
 
 
 def iso_millis(epoch_s: float) -> str:
-    """``2022-02-10T19:14:23.000+0000`` (§2.6)."""
+    """``2022-02-10T19:14:23.000+0000`` (api-notes §2.6)."""
     dt = datetime.fromtimestamp(epoch_s, tz=UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}+0000"
 
@@ -76,7 +76,7 @@ class Directory:
         return self._by_id.get(user_id)
 
     def user_json(self, user: User) -> dict[str, Any]:
-        """The ``user`` object of ``/users/me`` (§4.1)."""
+        """The ``user`` object of ``/users/me`` (api-notes §4.1)."""
         return {
             "id": user.id,
             "active": True,
@@ -124,7 +124,7 @@ class Directory:
         return ws
 
     def workspace_json(self, ws: WorkspaceSpec, *, tenant_details: bool) -> dict[str, Any]:
-        """``workspaces[]`` entry; size fields only with tenantDetails (§4.2)."""
+        """``workspaces[]`` entry; size fields only with tenantDetails (api-notes §4.2)."""
         out: dict[str, Any] = {"id": ws.id, "name": ws.name, "active": True}
         if tenant_details:
             out["sizeAllowance"] = ws.size_allowance
@@ -163,7 +163,8 @@ class Directory:
     def model_json(
         self, model: ModelSpec, *, details: bool, single: bool = False
     ) -> dict[str, Any]:
-        """``models[]`` entry; the detail fields the SDK requires with ``modelDetails`` (§4.3.1)."""
+        """``models[]`` entry; the detail fields the SDK requires with ``modelDetails``
+        (api-notes §4.3.1)."""
         # The spec checks that every model's workspace exists.
         ws = self._ws_by_id[model.workspace]
         out: dict[str, Any] = {
@@ -193,7 +194,7 @@ class Directory:
             out["modelTransactionRunning"] = False
         return out
 
-    # ---- model open/close state (§4.3.3, §4.3.4) ---------------------------------------------
+    # ---- model open/close state (api-notes §4.3.3, §4.3.4) ---------------------------------------
     def model_status(self, model_id: str) -> dict[str, Any]:
         """Bare ``requestStatus`` with all 8 keys."""
         with self._lock:

@@ -6,7 +6,8 @@ from http import HTTPStatus
 
 
 class EmulatorError(Exception):
-    """A request the emulator refuses: the §2.4 envelope (§3.1.6 on the auth service).
+    """A request the emulator refuses: the api-notes §2.4 envelope
+    (api-notes §3.1.6 on the auth service).
 
     Args:
         status: HTTP status code.
@@ -40,7 +41,8 @@ def reason(status: int) -> str:
 
 
 def not_found() -> EmulatorError:
-    """The generic 404: unknown route/object, wrong-case ID and NO-ACCESS look alike (§2.4)."""
+    """The generic 404: unknown route/object, wrong-case ID and NO-ACCESS look alike
+    (api-notes §2.4)."""
     return EmulatorError(404, "NOT_FOUND", "Not Found")
 
 
@@ -50,5 +52,5 @@ def forbidden() -> EmulatorError:
 
 
 def bad_request(message: str) -> EmulatorError:
-    """A 400 with the reason in ``status.message`` (§2.4)."""
+    """A 400 with the reason in ``status.message`` (api-notes §2.4)."""
     return EmulatorError(400, "BAD_REQUEST", message)

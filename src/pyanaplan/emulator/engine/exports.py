@@ -1,4 +1,4 @@
-"""Exports: write a module or list as CSV into the export's output file (reference §4.6, §9 39).
+"""Exports: write a module or list as CSV into the export's output file (api-notes §4.6, §9.39).
 
 Layout ``TABULAR_MULTI_COLUMN`` (every layout is written this way by the emulator): a header row,
 then one row per stored dimension combination (combinations without any stored input value are
@@ -37,7 +37,7 @@ _ROWS_PER_CHUNK = 2_000
 
 
 def export_columns(model: ModelSpec, export: ExportSpec) -> list[tuple[str, str]]:
-    """The export's columns as ``(header, dataType)`` pairs (§4.6.2 ``dataTypes``)."""
+    """The export's columns as ``(header, dataType)`` pairs (api-notes §4.6.2 ``dataTypes``)."""
     if export.source_module is not None:
         module = model.module_named(export.source_module)
         if module is None:

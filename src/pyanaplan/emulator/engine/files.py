@@ -1,8 +1,10 @@
-"""Import data sources and export outputs: per-user content, chunk bookkeeping (§4.4, §4.5).
+"""Import data sources and export outputs: per-user content, chunk bookkeeping
+(api-notes §4.4, §4.5).
 
-Each user sees their own uploaded content, or the file's default content until they upload (§4.4).
-A file is the plain concatenation of its chunks, which may arrive in any order and in parallel
-(§4.5.2). Content expires 48 h after its last upload, measured on the engine clock.
+Each user sees their own uploaded content, or the file's default content until they upload
+(api-notes §4.4). A file is the plain concatenation of its chunks, which may arrive in any order and
+in parallel (api-notes §4.5.2). Content expires 48 h after its last upload,
+measured on the engine clock.
 """
 
 from __future__ import annotations
@@ -188,7 +190,7 @@ class FileService:
         blobs: where bytes live.
         directory: spec access.
         clock: engine clock (48 h expiry).
-        max_chunk_bytes: uncompressed chunk limit (50 MB, §7).
+        max_chunk_bytes: uncompressed chunk limit (50 MB, api-notes §7).
     """
 
     def __init__(
@@ -216,7 +218,7 @@ class FileService:
             # Empty default content is no content: the file lists 0 chunks until uploaded.
             out.append(FileDef(f.id, f.name, "source", meta, f.default_content or None))
         for e in model.exports:
-            # Export outputs carry no delimiter/encoding/format/separator (§4.4).
+            # Export outputs carry no delimiter/encoding/format/separator (api-notes §4.4).
             out.append(FileDef(e.id, e.name, "export", {"firstDataRow": 0, "headerRow": 0}))
         for created in self.store.created_files(model.id):
             if created.owner_id == user.id:
@@ -288,7 +290,7 @@ class FileService:
     def file_json(
         self, model: ModelSpec, d: FileDef, user: User, *, chunk_count: int | None = None
     ) -> dict[str, Any]:
-        """One ``files[]`` entry (§4.4)."""
+        """One ``files[]`` entry (api-notes §4.4)."""
         count = self._chunk_count(model.id, d, user) if chunk_count is None else chunk_count
         return {"id": d.id, "name": d.name, "chunkCount": count, **d.meta}
 
@@ -299,7 +301,8 @@ class FileService:
     def set_chunk_count(
         self, model: ModelSpec, user: User, segment: str, body: Any
     ) -> dict[str, Any]:
-        """``POST …/files/{id}``: start an upload; an unknown id or name creates a file (§4.5.1)."""
+        """``POST …/files/{id}``: start an upload; an unknown id or name creates a file
+        (api-notes §4.5.1)."""
         count = _parse_chunk_count(body)
         model_id = model.id
         d = self._find_or_create(model, user, segment)
@@ -374,7 +377,7 @@ class FileService:
             self.blobs.delete(replaced)
 
     def put_whole(self, model: ModelSpec, user: User, file_id: str, writer: ChunkWriter) -> None:
-        """``PUT …/files/{id}`` (single shot, §4.5.4): the content becomes one chunk."""
+        """``PUT …/files/{id}`` (single shot, api-notes §4.5.4): the content becomes one chunk."""
         temp, size = writer.finish()
         blob = self.blobs.commit(temp)
         try:
@@ -398,7 +401,8 @@ class FileService:
         return ChunkWriter(self.blobs, gzip, self.max_chunk_bytes)
 
     def complete(self, model: ModelSpec, user: User, file_id: str, body: Any) -> dict[str, Any]:
-        """``POST …/complete``: chunkCount becomes the number of chunks uploaded (§4.5.3)."""
+        """``POST …/complete``: chunkCount becomes the number of chunks uploaded
+        (api-notes §4.5.3)."""
         if body is not None and not isinstance(body, dict):
             raise bad_request("The request body must be a JSON object.")
         d = self.definition(model, user, file_id)
@@ -413,7 +417,8 @@ class FileService:
         return self.file_json(model, d, user, chunk_count=len(numbers))
 
     def list_chunks(self, model: ModelSpec, user: User, file_id: str) -> list[dict[str, str]]:
-        """``GET …/chunks`` (§4.5.5): N announced → 0..N-1; -1 → uploaded; done → stored."""
+        """``GET …/chunks`` (api-notes §4.5.5): N announced → 0..N-1; -1 →
+        uploaded; done → stored."""
         d = self.definition(model, user, file_id)
         n = self._chunk_count(model.id, d, user)
         content = self._content(model.id, d.id, user.id)
@@ -440,7 +445,8 @@ class FileService:
         raise not_found()
 
     def read_whole(self, model: ModelSpec, user: User, file_id: str) -> tuple[Iterator[bytes], int]:
-        """The whole file (concatenated chunks); 404 when the user has no content (§4.5.6)."""
+        """The whole file (concatenated chunks); 404 when the user has no content
+        (api-notes §4.5.6)."""
         d = self.definition(model, user, file_id)
         model_id = model.id
         if self._content(model_id, d.id, user.id) is None:
@@ -457,7 +463,7 @@ class FileService:
             yield from self.blobs.read(name)
 
     def delete(self, model: ModelSpec, user: User, file_id: str) -> None:
-        """``DELETE …/files/{id}``: only the user's private content goes (§4.5.7)."""
+        """``DELETE …/files/{id}``: only the user's private content goes (api-notes §4.5.7)."""
         d = self.definition(model, user, file_id)
         self._drop_content(model.id, d.id, user.id)
 
@@ -514,7 +520,7 @@ class FileService:
         self, model_id: str, user_id: str, file_id: str, blobs: list[tuple[str, int]]
     ) -> None:
         """Make an export's output the user's content of file ``file_id`` (same id; api-notes
-        §4.5.6).
+        api-notes §4.5.6).
 
         Idempotent: installing the same blobs again changes nothing.
         """
@@ -539,7 +545,7 @@ def _parse_chunk_count(body: Any) -> int:
     if not isinstance(body, dict):
         raise bad_request("The request body must be a JSON object.")
     value = body.get("chunkCount")
-    if value is None:  # null or missing fields are ignored (§4.5.1)
+    if value is None:  # null or missing fields are ignored (api-notes §4.5.1)
         return -1
     if isinstance(value, float) and not value.is_integer():
         # Non-integral and non-finite values (routes refuse NaN and 1e999 already; this is the
@@ -555,7 +561,7 @@ def _parse_chunk_count(body: Any) -> int:
 
 
 def parse_chunk_id(chunk_id: str, *, status: int = 400) -> int:
-    """Chunk ids are "0", "1", … up to 999 (at most 1000 chunks per file, §7)."""
+    """Chunk ids are "0", "1", … up to 999 (at most 1000 chunks per file, api-notes §7)."""
     if not chunk_id.isdigit() or not chunk_id.isascii() or int(chunk_id) > MAX_CHUNK_ID:
         if status == 404:
             raise not_found()

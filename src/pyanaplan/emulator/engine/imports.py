@@ -1,4 +1,4 @@
-"""Imports: stream a data source into a list or a module (reference §4.6.4, §4.7.1, §9 39).
+"""Imports: stream a data source into a list or a module (api-notes §4.6.4, §4.7.1, §9.39).
 
 Rows are read with `csvio.CsvReader` and written in ``executemany`` batches, so memory does not
 grow with the file; item lookups go through a bounded cache. Every ``CHECK_EVERY_ROWS`` rows the
@@ -22,7 +22,7 @@ clients are tested against both); ``failureDumpAvailable`` is true and failed ro
 (``"_Status_",<source columns>,"_Line_","_Error_1_"``, every field quoted, status ``E``), written
 through ``ctx.write_dump`` under the import's ID. Details: one ``hierarchyRowsProcessed`` entry for
 lists (keys and message as in Anaplan's example) or a ``moduleRowsProcessed`` entry (our name;
-no catalogue of detail types exists, §11) with the same count keys and ``moduleName``.
+no catalogue of detail types exists, api-notes §11) with the same count keys and ``moduleName``.
 An import whose file has no content, or whose header lacks a mapped column, fails outright
 (``current_step`` "Failed.", nothing applied, no dump).
 """
@@ -156,7 +156,8 @@ def _count_values(counts: _Counts) -> list[str]:
 
 
 def _message(name: str, counts: _Counts) -> str:
-    # §4.6.4 example: "Employees: 90 (0/90) rows successful, 5 ignored " (created/updated).
+    # api-notes §4.6.4 example: "Employees: 90 (0/90) rows successful, 5
+    # ignored " (created/updated).
     text = f"{name}: {counts.successful} ({counts.created}/{counts.updated}) rows successful, "
     if counts.failed:
         text += f"{counts.failed} failed, "

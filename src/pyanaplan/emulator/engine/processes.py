@@ -1,4 +1,4 @@
-"""Processes: run their actions in order and nest the outcomes (reference §4.6.4, §4.7.2).
+"""Processes: run their actions in order and nest the outcomes (api-notes §4.6.4, §4.7.2).
 
 Choices (Anaplan's public documentation does not pin them down):
 
@@ -6,9 +6,9 @@ Choices (Anaplan's public documentation does not pin them down):
   does for row-level failures. An action that fails outright (``current_step == "Failed."``,
   e.g. an import whose source file has no content) stops the process; later actions do not run
   and are not listed.
-* ``successful`` is the AND of the nested results; ``failureDumpAvailable`` is their OR (§9 36).
-  Each failing import's dump is stored under the import's ID by ``ctx.write_dump``, which is how
-  ``…/processes/{id}/tasks/{taskId}/dumps/{objectId}`` finds it.
+* ``successful`` is the AND of the nested results; ``failureDumpAvailable`` is their OR
+  (api-notes §9.36). Each failing import's dump is stored under the import's ID by
+  ``ctx.write_dump``, which is how ``…/processes/{id}/tasks/{taskId}/dumps/{objectId}`` finds it.
 * Progress is reported per action: action k of n maps into the slice [k/n, (k+1)/n).
 """
 

@@ -68,7 +68,8 @@ class RunContext:
 
 @dataclass
 class ActionOutcome:
-    """The result of one import, export, action or process (the task's ``result``, §4.6.4).
+    """The result of one import, export, action or process (the task's ``result``,
+    api-notes §4.6.4).
 
     Attributes:
         object_id: The import/export/action/process ID.
@@ -90,7 +91,7 @@ class ActionOutcome:
     current_step: str = COMPLETE_STEP
 
     def result_dict(self, *, nested: bool = False) -> dict[str, Any]:
-        """Render as the task status ``result`` object (§4.6.4).
+        """Render as the task status ``result`` object (api-notes §4.6.4).
 
         Args:
             nested: True for an entry of ``nestedResults`` (same shape, recursive).
@@ -111,7 +112,8 @@ class ActionOutcome:
 
 
 def detail(message: str, detail_type: str, values: list[str] | None = None) -> dict[str, Any]:
-    """Build one ``details[]`` entry (§4.6.4): values are flat key, value, key, value … strings."""
+    """Build one ``details[]`` entry (api-notes §4.6.4): values are flat key, value,
+    key, value … strings."""
     return {
         "localMessageText": message,
         "occurrences": 0,

@@ -8,7 +8,7 @@
   the caller rolls back, so nothing is half-applied.
 
 `RunContext`, `ActionOutcome` and `TaskCancelled` are defined in `run_context.py` and re-exported
-here; ``ActionOutcome.result_dict()`` renders the task status ``result`` object (§4.6.4).
+here; ``ActionOutcome.result_dict()`` renders the task status ``result`` object (api-notes §4.6.4).
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def run_action(
 def _run_nested(
     ctx: RunContext, action_id: str, mapping: MappingParameters | None
 ) -> ActionOutcome:
-    # Processes cannot contain processes (§4.6.2); the spec validator enforces it.
+    # Processes cannot contain processes (api-notes §4.6.2); the spec validator enforces it.
     if ctx.model.process(action_id) is not None:
         return failed_outcome(action_id, action_id, "A process cannot run a process")
     return run_action(ctx, action_id, mapping=mapping)

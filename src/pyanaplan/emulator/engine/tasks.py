@@ -51,7 +51,7 @@ class _Cancelled(Exception):
 
 
 def new_task_id() -> str:
-    """32 uppercase hex (§2.5)."""
+    """32 uppercase hex (api-notes §2.5)."""
     return uuid.uuid4().hex.upper()
 
 
@@ -244,11 +244,12 @@ class TaskService:
         return task
 
     def status(self, model: ModelSpec, kind: str, object_id: str, task_id: str) -> dict[str, Any]:
-        """``GET …/tasks/{taskId}`` (§4.6.4)."""
+        """``GET …/tasks/{taskId}`` (api-notes §4.6.4)."""
         return task_json(self.task(model, kind, object_id, task_id))
 
     def list(self, model: ModelSpec, kind: str, object_id: str) -> list[dict[str, Any]]:
-        """``GET …/tasks``: every user's tasks, oldest first; unknown parent → empty (§4.6.5)."""
+        """``GET …/tasks``: every user's tasks, oldest first; unknown parent → empty
+        (api-notes §4.6.5)."""
         return [
             {
                 "taskId": t.task_id,
@@ -262,7 +263,8 @@ class TaskService:
     def cancel(
         self, model: ModelSpec, user: User, kind: str, object_id: str, task_id: str
     ) -> dict[str, Any]:
-        """``DELETE …/tasks/{taskId}``: queued → CANCELLED now; running → CANCELLING (§4.6.6)."""
+        """``DELETE …/tasks/{taskId}``: queued → CANCELLED now; running → CANCELLING
+        (api-notes §4.6.6)."""
         self.task(model, kind, object_id, task_id)
         with self._lock:
             state = self._existing(task_id).state
@@ -466,8 +468,9 @@ class TaskService:
             )
             if old and old != name:
                 self.blobs.delete(old)
-        # A clean run of an import removes that user's dump of it (§4.7.1 retention). "Clean" is
-        # no dump written, whatever ``successful`` says (see ``rejected_rows_successful``).
+        # A clean run of an import removes that user's dump of it (api-notes §4.7.1 retention).
+        # "Clean" is no dump written, whatever ``successful`` says (see
+        # ``rejected_rows_successful``).
         for out in [result, *list(result.get("nestedResults") or [])]:
             oid = str(out.get("objectId", ""))
             clean = out.get("successful") and not out.get("failureDumpAvailable")
@@ -500,7 +503,8 @@ class TaskService:
 
 
 def task_json(task: TaskRecord) -> dict[str, Any]:
-    """The ``task`` object (§4.6.4): creationTime, progress and currentStep always present."""
+    """The ``task`` object (api-notes §4.6.4): creationTime, progress and
+    currentStep always present."""
     out: dict[str, Any] = {
         "type": "taskInformation",
         "taskId": task.task_id,

@@ -40,7 +40,7 @@ async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 def unauthorized() -> EmulatorError:
-    """401 on the Integration API; clients only look at the status (§2.4)."""
+    """401 on the Integration API; clients only look at the status (api-notes §2.4)."""
     return EmulatorError(401, "UNAUTHORIZED", "Unauthorized")
 
 
@@ -171,14 +171,15 @@ def task_kind(request: Request) -> str:
 
 
 def flag(request: Request, name: str) -> bool:
-    """Boolean query parameters are case-insensitive (``true``/``True``, §9 item 6)."""
+    """Boolean query parameters are case-insensitive (``true``/``True``, api-notes §9.6)."""
     return request.query_params.get(name, "").strip().lower() in ("true", "1", "yes")
 
 
 def sort_strict(
     request: Request, items: list[dict[str, Any]], fields: dict[str, str]
 ) -> list[dict[str, Any]]:
-    """``sort`` on /users, /workspaces, /models: +/- prefix mandatory, field validated (§2.7)."""
+    """``sort`` on /users, /workspaces, /models: +/- prefix mandatory, field validated
+    (api-notes §2.7)."""
     raw = request.query_params.get("sort")
     if raw is None or raw == "":
         return items
@@ -199,7 +200,8 @@ def sort_strict(
 def sort_tolerant(
     request: Request, items: list[dict[str, Any]], aliases: dict[str, str] | None = None
 ) -> list[dict[str, Any]]:
-    """``sort`` on model resources and tasks: prefix optional, unknown fields ignored (§2.7)."""
+    """``sort`` on model resources and tasks: prefix optional, unknown fields ignored
+    (api-notes §2.7)."""
     raw = request.query_params.get("sort")
     if not raw:
         return items
@@ -228,7 +230,8 @@ def _sorted(items: list[dict[str, Any]], keys: list[tuple[str, bool]]) -> list[d
 
 
 def model_routes(suffix: str, endpoint: Callable[..., Any], methods: list[str]) -> list[Route]:
-    """The same endpoint under ``/workspaces/{ws}/models/{m}`` and ``/models/{m}`` (§4 preamble)."""
+    """The same endpoint under ``/workspaces/{ws}/models/{m}`` and ``/models/{m}``
+    (api-notes §4 preamble)."""
     return [
         Route(WS_PREFIX + suffix, endpoint, methods=methods),
         Route(SHORT_PREFIX + suffix, endpoint, methods=methods),

@@ -1,7 +1,7 @@
 """Receiving file content: the body of a chunk PUT or single-shot PUT, streamed to disk.
 
 Shared by the v2 routes (files.py) and the v1.3 tree (legacy.py), which differ only in how
-they authenticate and render; the engine decides everything else (§4.5.2, §4.5.4).
+they authenticate and render; the engine decides everything else (api-notes §4.5.2, §4.5.4).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ GZIP_TYPES = ("application/x-gzip", "application/gzip")
 
 
 def is_gzip(request: Request) -> bool:
-    """Chunk bodies are gzip when the client says `application/x-gzip` (§4.5.2)."""
+    """Chunk bodies are gzip when the client says `application/x-gzip` (api-notes §4.5.2)."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     encoding = request.headers.get("content-encoding", "").strip().lower()
     return ctype in GZIP_TYPES or encoding == "gzip"

@@ -1,4 +1,4 @@
-"""Imports, exports, actions and processes: listings and metadata (§4.6.1, §4.6.2)."""
+"""Imports, exports, actions and processes: listings and metadata (api-notes §4.6.1, §4.6.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Auth service (§3.1): authenticate (Basic, CACertificate), refresh, validate, logout."""
+"""Auth service (api-notes §3.1): authenticate (Basic, CACertificate), refresh, validate, logout."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ def _envelope(request: Request, message: str, extra: dict[str, object], status: 
 
 
 def _scheme(request: Request) -> tuple[str, str]:
-    # Starlette's headers are case-insensitive, so `AUTHORIZATION:` (Anaplan Connect) works (§2.1).
+    # Starlette's headers are case-insensitive, so `AUTHORIZATION:` (Anaplan Connect) works
+    # (api-notes §2.1).
     parts = request.headers.get("authorization", "").split(None, 1)
     if len(parts) != 2:
         return "", ""
@@ -31,7 +32,7 @@ def _scheme(request: Request) -> tuple[str, str]:
 
 
 async def authenticate(request: Request) -> Response:
-    """``POST /token/authenticate`` → 201 (live) with ``tokenInfo`` (§3.1.1, §3.1.2)."""
+    """``POST /token/authenticate`` → 201 (live) with ``tokenInfo`` (api-notes §3.1.1, §3.1.2)."""
     plat = platform(request)
     scheme, value = _scheme(request)
     if scheme == "basic":
@@ -49,7 +50,8 @@ async def authenticate(request: Request) -> Response:
 
 
 def _auth_token(request: Request) -> str:
-    # The auth service rejects Bearer; malformed headers are 400 on refresh/validate (§3.1.6).
+    # The auth service rejects Bearer; malformed headers are 400 on refresh/validate
+    # (api-notes §3.1.6).
     scheme, value = _scheme(request)
     if scheme != "anaplanauthtoken" or not value:
         raise bad_header(400)
@@ -57,19 +59,19 @@ def _auth_token(request: Request) -> str:
 
 
 async def refresh(request: Request) -> Response:
-    """``POST /token/refresh`` → same tokenValue, later expiresAt (§3.1.3)."""
+    """``POST /token/refresh`` → same tokenValue, later expiresAt (api-notes §3.1.3)."""
     info = await call(platform(request).auth.refresh, _auth_token(request))
     return _envelope(request, "Token refreshed", {"tokenInfo": info}, 200)
 
 
 async def validate(request: Request) -> Response:
-    """``GET /token/validate`` → tokenInfo + userInfo (§3.1.4)."""
+    """``GET /token/validate`` → tokenInfo + userInfo (api-notes §3.1.4)."""
     data = await call(platform(request).auth.validate, _auth_token(request))
     return _envelope(request, "Token validated", data, 200)
 
 
 async def logout(request: Request) -> Response:
-    """``POST /token/logout`` → 204; the token is dead at once (§3.1.5)."""
+    """``POST /token/logout`` → 204; the token is dead at once (api-notes §3.1.5)."""
     scheme, value = _scheme(request)
     if scheme != "anaplanauthtoken" or not value:
         raise bad_header(401)

@@ -1,4 +1,4 @@
-"""Failure dumps (§4.7): import dumps, process nested dumps, and their chunk lists."""
+"""Failure dumps (api-notes §4.7): import dumps, process nested dumps, and their chunk lists."""
 
 from __future__ import annotations
 

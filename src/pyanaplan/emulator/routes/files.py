@@ -1,4 +1,5 @@
-"""Files (§4.4, §4.5): list, chunk count, chunk PUT/GET, complete, single PUT, GET, DELETE."""
+"""Files (api-notes §4.4, §4.5): list, chunk count, chunk PUT/GET, complete,
+single PUT, GET, DELETE."""
 
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ async def get_chunk(request: Request) -> Response:
 
 
 async def file_root(request: Request) -> Response:
-    """``/files/{id}`` carries four verbs (§4.5.1, §4.5.4, §4.5.6, §4.5.7)."""
+    """``/files/{id}`` carries four verbs (api-notes §4.5.1, §4.5.4, §4.5.6, §4.5.7)."""
     handler = {
         "GET": get_file,
         "HEAD": get_file,  # Starlette adds HEAD to every GET route

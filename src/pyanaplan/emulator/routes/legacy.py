@@ -1,4 +1,4 @@
-"""The legacy Integration API v1.3 tree under ``/1/3`` (reference §5, §3.3, §9 item 43).
+"""The legacy Integration API v1.3 tree under ``/1/3`` (api-notes §5, §3.3, §9.43).
 
 Same resources and the same engine as ``/2/0``, rendered the v1.3 way:
 
@@ -7,12 +7,12 @@ Same resources and the same engine as ``/2/0``, rendered the v1.3 way:
 * no tokens: every request carries ``Basic base64(email:password)`` or
   ``AnaplanCertificate base64(email:PEM)``, which the auth service checks (engine/auth.py); the
   spec's ``settings.legacy_certificate_auth`` either accepts the certificate scheme or answers
-  401 "Auth scheme not supported - AnaplanCertificate", as production now does (§3.3);
+  401 "Auth scheme not supported - AnaplanCertificate", as production now does (api-notes §3.3);
 * task start answers a bare ``{"taskId"}``, the task list a bare array, status and cancel a bare
   task object.
 
-Errors keep the platform's envelope (§2.4): v1.3 clients only read the status code (§5 lists the
-texts Anaplan Connect 1.3 prints per status).
+Errors keep the platform's envelope (api-notes §2.4): v1.3 clients only read the status code
+(api-notes §5 lists the texts Anaplan Connect 1.3 prints per status).
 """
 
 from __future__ import annotations
@@ -45,17 +45,17 @@ MODEL = ROOT + "/workspaces/{workspace_id}/models/{model_id}"
 
 
 def bare(payload: Any, status: int = 200) -> Response:
-    """A v1.3 body: the payload itself, no envelope (§5)."""
+    """A v1.3 body: the payload itself, no envelope (api-notes §5)."""
     return AnaplanJSON(payload, status_code=status)
 
 
-# ---- per-request credentials (§3.3) ------------------------------------------------------------
+# ---- per-request credentials (api-notes §3.3) ----------------------------------------------------
 
 
 async def legacy_user(request: Request) -> User:
     """The caller of a /1/3 route; 401 unless Basic or AnaplanCertificate identifies a user."""
     scheme, _, value = request.headers.get("authorization", "").strip().partition(" ")
-    scheme = scheme.lower()  # schemes are case-insensitive (§9 item 2)
+    scheme = scheme.lower()  # schemes are case-insensitive (api-notes §9.2)
     auth = platform(request).auth
     if scheme == "basic":
         return await call(auth.legacy_basic_user, value.strip())
@@ -76,7 +76,7 @@ async def legacy_model(request: Request) -> tuple[User, ModelSpec]:
 
 
 async def workspaces(request: Request) -> Response:
-    """``GET /1/3/workspaces/`` → ``[{guid, name, active}]`` (§5)."""
+    """``GET /1/3/workspaces/`` → ``[{guid, name, active}]`` (api-notes §5)."""
     user = await legacy_user(request)
     d = platform(request).directory
     items = []
@@ -115,13 +115,14 @@ async def model_info(request: Request) -> Response:
 
 
 async def modules(request: Request) -> Response:
-    """``GET …/models/{m}/modules`` → ``[{id, name}]`` (§5)."""
+    """``GET …/models/{m}/modules`` → ``[{id, name}]`` (api-notes §5)."""
     _, model = await legacy_model(request)
     return bare([{"id": m.id, "name": m.name} for m in model.modules])
 
 
 async def module_views(request: Request) -> Response:
-    """``GET …/modules/{id}/views`` → the module's default view, whose ID is the module's (§2.5)."""
+    """``GET …/modules/{id}/views`` → the module's default view, whose ID is the module's
+    (api-notes §2.5)."""
     _, model = await legacy_model(request)
     found = [m for m in model.modules if m.id == request.path_params["module_id"]]
     if not found:
@@ -138,7 +139,7 @@ async def list_files(request: Request) -> Response:
 
 
 async def set_chunk_count(request: Request) -> Response:
-    """``POST …/files/{id}`` with the file object → the bare file object (§5)."""
+    """``POST …/files/{id}`` with the file object → the bare file object (api-notes §5)."""
     user, model = await legacy_model(request)
     body = await read_json(request)
     files = platform(request).files
@@ -224,7 +225,7 @@ async def list_objects(request: Request) -> Response:
 
 
 async def object_metadata(request: Request) -> Response:
-    """Bare metadata: ``exports/{id}`` (§5), and the same for imports and processes."""
+    """Bare metadata: ``exports/{id}`` (api-notes §5), and the same for imports and processes."""
     _, model = await legacy_model(request)
     kind, object_id = task_kind(request), request.path_params["object_id"]
     data: dict[str, Any] | None
@@ -245,7 +246,7 @@ async def object_metadata(request: Request) -> Response:
 
 
 async def tasks_root(request: Request) -> Response:
-    """``POST`` → bare ``{"taskId"}``; ``GET`` → bare array of task summaries (§5)."""
+    """``POST`` → bare ``{"taskId"}``; ``GET`` → bare array of task summaries (api-notes §5)."""
     kind = task_kind(request)
     user, model = await legacy_model(request)
     tasks = platform(request).tasks
@@ -298,7 +299,8 @@ def _dump_args(request: Request) -> tuple[str, str, str, str | None]:
 
 
 async def dump(request: Request) -> Response:
-    """Import dump / process nested dump: text/plain CSV, 204 when there is none (§4.7)."""
+    """Import dump / process nested dump: text/plain CSV, 204 when there is none
+    (api-notes §4.7)."""
     user, model = await legacy_model(request)
     found = await call(platform(request).dumps.dump, model, user, *_dump_args(request))
     if found is None:

@@ -1,4 +1,4 @@
-"""Users, workspaces, models, model status and open/close (§4.1-§4.3)."""
+"""Users, workspaces, models, model status and open/close (api-notes §4.1-§4.3)."""
 
 from __future__ import annotations
 
@@ -118,13 +118,13 @@ async def model(request: Request) -> Response:
 
 
 async def model_in_workspace(request: Request) -> Response:
-    """``GET /workspaces/{ws}/models/{m}`` is 405 live (§4.3.2)."""
+    """``GET /workspaces/{ws}/models/{m}`` is 405 live (api-notes §4.3.2)."""
     await api_user(request)
     return generic_error(405, request_path(request))
 
 
 async def model_status(request: Request) -> Response:
-    """Bare ``{"requestStatus": …}`` with no envelope (§4.3.4, live)."""
+    """Bare ``{"requestStatus": …}`` with no envelope (api-notes §4.3.4, live)."""
     _, m = await api_model(request)
     return AnaplanJSON(platform(request).directory.model_status(m.id))
 

@@ -1,5 +1,5 @@
-"""OAuth 2.0 device grant (§3.2): device code, token (device_code and refresh_token grants),
-and a small /activate page where a user approves a code."""
+"""OAuth 2.0 device grant (api-notes §3.2): device code, token (device_code and refresh_token
+grants), and a small /activate page where a user approves a code."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pyanaplan.emulator.routes._common import JSONBodyError, call, loads_strict,
 
 
 async def _params(request: Request) -> dict[str, Any]:
-    """JSON or form body (both are used by real clients, §3.2), plus query parameters."""
+    """JSON or form body (both are used by real clients, api-notes §3.2), plus query parameters."""
     raw = await read_body(request, limit=64 * 1024)
     params: dict[str, Any] = dict(request.query_params)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -1,4 +1,5 @@
-"""Tasks (§4.6.3-§4.6.6): start, list, status, cancel for imports, exports, actions, processes."""
+"""Tasks (api-notes §4.6.3-§4.6.6): start, list, status, cancel for imports,
+exports, actions, processes."""
 
 from __future__ import annotations
 

@@ -424,7 +424,7 @@ class PlatformStore:
             f"UPDATE tasks SET {sets} WHERE task_id = ?", (*changes.values(), task_id)
         )
 
-    # ---- dumps (one per user and object; §4.7.1) ---------------------------------------------
+    # ---- dumps (one per user and object; api-notes §4.7.1) ---------------------------------------
     def dump(self, model_id: str, user_id: str, object_id: str) -> DumpRecord | None:
         row = self._one(
             "SELECT * FROM dumps WHERE model_id = ? AND user_id = ? AND object_id = ?",
